@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The one exit point: parse argv, run one command, turn any error into one stderr line and an
+// exit code. Nothing else in rollcall calls process.exit or prints.
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import yargs from "yargs";
+import { ExitCode, RollcallError, UsageError } from "../errors.js";
+import { type CliContext, createProcessContext } from "./context.js";
+import { inventoryCommand, isBareInventoryCall } from "./inventory.js";
+import { simCommand } from "./sim.js";
+
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  // `rollcall --list` / `--host NAME`: the bin itself is an Ansible script inventory.
+  const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
+  const debug = args.includes("--debug");
+  let usageMessage: string | undefined;
+  try {
+    await yargs(args)
+      .scriptName("rollcall")
+      .usage("$0 <command> [options]")
+      .command(inventoryCommand(ctx))
+      .command(simCommand(ctx))
+      .option("debug", { type: "boolean", describe: "show stack traces for internal errors", global: true })
+      .demandCommand(1, "name a command (see --help)")
+      .strict()
+      .recommendCommands()
+      .help()
+      .version()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .exitProcess(false)
+      .fail((msg, err) => {
+        if (err) throw err;
+        usageMessage = msg;
+      })
+      .parseAsync();
+  } catch (err) {
+    return reportError(err, ctx, debug);
+  }
+  if (usageMessage) return reportError(new UsageError(usageMessage), ctx, debug);
+  return ctx.exitCode;
+}
+
+function reportError(err: unknown, ctx: CliContext, debug: boolean): number {
+  if (err instanceof RollcallError) {
+    ctx.stderr(`rollcall: ${err.message}\n`);
+    if (debug && err.cause instanceof Error && err.cause.stack) ctx.stderr(`${err.cause.stack}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  ctx.stderr(`rollcall: internal error: ${e?.message ?? String(err)}${debug ? "" : " (run with --debug for details)"}\n`);
+  if (debug && e?.stack) ctx.stderr(`${e.stack}\n`);
+  return ExitCode.internal;
+}
+
+function isMainModule(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? "") === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  const ctx = createProcessContext();
+  runCli(process.argv.slice(2), ctx).then((code) => {
+    process.exitCode = code;
+  });
+}

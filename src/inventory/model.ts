@@ -1,0 +1,55 @@
+// The inventory model every source maps into and every builder (Ansible JSON, Salt roster,
+// the play runner's host patterns) reads from.
+
+export type Vars = Record<string, unknown>;
+
+/** One machine as a source reports it, before host names and group names are decided. */
+export interface HostRecord {
+  /** Unique within the source (instance id, or SSI id); used to break host-name collisions. */
+  id: string;
+  /** Name of the configured source that produced it. */
+  source: string;
+  /**
+   * Candidate host names by key, in no particular order; the config's `hostnames` list picks.
+   * Keys used by sources: "private-ip", "public-ip", "private-dns", "public-dns", "instance-id",
+   * "ssi-id", "tag:<Key>".
+   */
+  names: Record<string, string | undefined>;
+  /** The address to connect to (becomes ansible_host). */
+  address?: string;
+  /** Prefixed hostvars: spotinst_…, ec2_…, asg_… */
+  vars: Vars;
+  /** Groups the host belongs to, each optionally under a parent group (elastigroups, …). */
+  groups: GroupRef[];
+  /** Tags available to keyed groups (group tags for Spotinst, instance tags for EC2). */
+  tags: Record<string, string>;
+  /** Launch time (ISO 8601) for `order: oldest_first`. */
+  launchedAt?: string;
+}
+
+export interface GroupRef {
+  name: string;
+  parent?: string;
+}
+
+export interface Group {
+  name: string;
+  /** Host names, sorted. */
+  hosts: string[];
+  /** Child group names, sorted. */
+  children: string[];
+  vars: Vars;
+}
+
+export interface Inventory {
+  /** Host name → hostvars; keys in sorted ("inventory") order. */
+  hosts: Record<string, Vars>;
+  /** All groups including `all` and `ungrouped`; keys sorted. */
+  groups: Record<string, Group>;
+}
+
+/** Something worth telling the user under -v (a skipped instance, a renamed host…). */
+export interface InventoryNote {
+  level: "verbose" | "warn";
+  message: string;
+}
