@@ -146,8 +146,19 @@ function toIssue(zi: z.core.$ZodIssue, src: YamlSource, root: z.ZodType, base: P
         message: `${field}expected one of ${zi.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describeValue(valueAt(input, rel))}`,
         at: positionOf(src, path),
       };
-    case "invalid_union":
+    case "invalid_union": {
+      const options = (zi as { options?: unknown[] }).options;
+      if (options) {
+        const actual = valueAt(input, rel);
+        const names = options.map(String);
+        const hint = typeof actual === "string" ? didYouMean(actual, names) : "";
+        return {
+          message: `${field}expected one of ${names.map((o) => JSON.stringify(o)).join(", ")}, got ${describeValue(actual)}${hint}`,
+          at: positionOf(src, path),
+        };
+      }
       return { message: `${field}${zi.message === "Invalid input" ? "invalid value" : zi.message}`, at: positionOf(src, path) };
+    }
     default:
       return { message: `${field}${zi.message}`, at: positionOf(src, path) };
   }
@@ -187,12 +198,18 @@ export function describeValue(v: unknown): string {
 }
 
 /** Keys of the object schema found by walking `path`, seeing through optional/default/array. */
-function objectKeysAt(schema: z.ZodType, path: readonly PathKey[]): string[] {
+function objectKeysAt(schema: unknown, path: readonly PathKey[]): string[] {
   let s: unknown = schema;
-  for (const k of [...path, undefined]) {
+  for (let i = 0; ; i++) {
     s = unwrap(s);
     const def = (s as { def?: { type?: string } })?.def;
-    if (k === undefined) break;
+    if (def?.type === "union") {
+      // Suggest from every alternative: good enough for "did you mean".
+      const options = (s as { options: unknown[] }).options;
+      return [...new Set(options.flatMap((o) => objectKeysAt(o, path.slice(i))))];
+    }
+    if (i === path.length) break;
+    const k = path[i]!;
     if (def?.type === "object") s = (s as { shape: Record<string, unknown> }).shape[String(k)];
     else if (def?.type === "array") s = (s as { element: unknown }).element;
     else if (def?.type === "record") s = (def as unknown as { valueType: unknown }).valueType;

@@ -15,6 +15,8 @@ export interface HostRecord {
    * "ssi-id", "tag:<Key>".
    */
   names: Record<string, string | undefined>;
+  /** A name chosen by the user (static hosts): used as is, ignoring the `hostnames` preference. */
+  fixedName?: string;
   /** The address to connect to (becomes ansible_host). */
   address?: string;
   /** Prefixed hostvars: spotinst_…, ec2_…, asg_… */

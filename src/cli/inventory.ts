@@ -1,0 +1,66 @@
+// `rollcall inventory --list | --host NAME`, also reachable as the bare `rollcall --list`, so the
+// bin itself is an Ansible script inventory. Nothing goes to stderr on success: Ansible shows
+// any stderr as an error. Notes appear only with -v.
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { UsageError } from "../errors.js";
+import { toAnsibleHost, toAnsibleList } from "../inventory/builders/ansible.js";
+import { loadInventory } from "../inventory/collect.js";
+import type { InventoryNote } from "../inventory/model.js";
+import { type CliContext, cacheDirOf } from "./context.js";
+
+export interface InventoryArgs {
+  list?: boolean;
+  host?: string;
+  config?: string;
+  refreshCache?: boolean;
+  verbose?: number;
+}
+
+export function isBareInventoryCall(argv: readonly string[]): boolean {
+  const first = argv[0];
+  return first === "--list" || first === "--host" || (first?.startsWith("--host=") ?? false);
+}
+
+/** -c FILE, else ROLLCALL_CONFIG. */
+export function resolveConfigPath(explicit: string | undefined, ctx: CliContext): string {
+  const file = explicit ?? ctx.env.ROLLCALL_CONFIG;
+  if (!file) throw new UsageError("no inventory config: pass -c FILE or set ROLLCALL_CONFIG");
+  return file;
+}
+
+export function noteWriter(ctx: CliContext, verbosity: number): (n: InventoryNote) => void {
+  return (n) => {
+    if (verbosity > 0) ctx.stderr(`rollcall: ${n.level === "warn" ? "warning: " : ""}${n.message}\n`);
+  };
+}
+
+export function inventoryCommand(ctx: CliContext): CommandModule<object, InventoryArgs> {
+  return {
+    command: "inventory",
+    describe: "print the Ansible inventory (script protocol: --list / --host NAME)",
+    builder: (y: Argv) =>
+      y
+        .option("list", { type: "boolean", describe: "print every host and group (JSON)" })
+        .option("host", { type: "string", describe: "print one host's vars (JSON; {} if unknown)" })
+        .option("config", { alias: "c", type: "string", describe: "inventory config file (default: $ROLLCALL_CONFIG)" })
+        .option("refresh-cache", { type: "boolean", describe: "ignore the cache and rewrite it" })
+        .option("verbose", { alias: "v", type: "count", describe: "print notes (skipped instances, retries) on stderr" })
+        .conflicts("list", "host")
+        .check((a) => {
+          if (!a.list && a.host === undefined) throw new Error("pass --list or --host NAME");
+          if (a.host !== undefined && a.host === "") throw new Error("--host needs a host name");
+          return true;
+        }) as unknown as Argv<InventoryArgs>,
+    handler: async (args: ArgumentsCamelCase<InventoryArgs>) => {
+      const inventory = await loadInventory(resolveConfigPath(args.config, ctx), {
+        env: ctx.env,
+        homeDir: ctx.homeDir,
+        cacheDir: cacheDirOf(ctx),
+        refreshCache: args.refreshCache,
+        note: noteWriter(ctx, args.verbose ?? 0),
+      });
+      const out = args.host !== undefined ? toAnsibleHost(inventory, args.host) : toAnsibleList(inventory);
+      ctx.stdout(`${JSON.stringify(out, null, 2)}\n`);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// HostRecords from every source → one Inventory: pick host names (never merging two machines),
+// add groups, parent groups, keyed groups and composed vars, and sort everything so the output
+// is byte-for-byte deterministic.
+import type { KeyedGroup } from "../config/inventory-config.js";
+import type { Group, HostRecord, Inventory, InventoryNote, Vars } from "./model.js";
+
+export interface BuildOptions {
+  hostnames: readonly string[];
+  sanitizeGroupNames: boolean;
+  parentGroups: boolean;
+  keyedGroups: readonly KeyedGroup[];
+  /** Computes extra vars for one host (config `compose`); returns vars to merge. */
+  compose?: (vars: Vars) => Vars;
+}
+
+export interface BuildResult {
+  inventory: Inventory;
+  notes: InventoryNote[];
+}
+
+export function buildInventory(records: readonly HostRecord[], options: BuildOptions): BuildResult {
+  const notes: InventoryNote[] = [];
+  const named = assignNames(records, options.hostnames, notes);
+  const groupName = options.sanitizeGroupNames ? sanitizeGroupName : (n: string) => n;
+
+  const hosts = new Map<string, Vars>();
+  const groups = new Map<string, { hosts: Set<string>; children: Set<string> }>();
+  const groupOf = (name: string) => {
+    let g = groups.get(name);
+    if (!g) {
+      g = { hosts: new Set(), children: new Set() };
+      groups.set(name, g);
+    }
+    return g;
+  };
+
+  for (const { name, record } of named) {
+    let vars: Vars = {};
+    for (const [k, v] of Object.entries(record.vars)) if (v !== undefined) vars[k] = v;
+    if (record.address) {
+      vars.ansible_host = record.address;
+      // Salt's ansible roster only reads the legacy names.
+      vars.ansible_ssh_host = record.address;
+    }
+    if (options.compose) vars = { ...vars, ...options.compose(vars) };
+    hosts.set(name, sortKeys(vars));
+
+    for (const ref of record.groups) {
+      const g = groupName(ref.name);
+      groupOf(g).hosts.add(name);
+      if (ref.parent && options.parentGroups) groupOf(groupName(ref.parent)).children.add(g);
+    }
+    for (const kg of options.keyedGroups) {
+      for (const g of keyedGroupNames(kg, record, vars)) {
+        const safe = sanitizeGroupName(g);
+        groupOf(safe).hosts.add(name);
+        if (kg.parent_group) groupOf(groupName(kg.parent_group)).children.add(safe);
+      }
+    }
+  }
+
+  // A group that is somebody's child is not a direct child of `all` (Ansible's reconcile rule).
+  const isChild = new Set<string>();
+  for (const g of groups.values()) for (const c of g.children) isChild.add(c);
+  for (const name of ["all", "ungrouped"]) groups.delete(name);
+  const grouped = new Set<string>();
+  for (const g of groups.values()) for (const h of g.hosts) grouped.add(h);
+
+  const sortedHosts = [...hosts.keys()].sort(compareNames);
+  const ungrouped = sortedHosts.filter((h) => !grouped.has(h));
+  const topLevel = [...groups.keys()].filter((g) => !isChild.has(g));
+
+  const out: Record<string, Group> = {};
+  const allGroups: [string, Group][] = [
+    ["all", { name: "all", hosts: [], children: [...topLevel, "ungrouped"].sort(compareNames), vars: {} }],
+    ["ungrouped", { name: "ungrouped", hosts: ungrouped, children: [], vars: {} }],
+  ];
+  for (const [name, g] of groups) {
+    allGroups.push([
+      name,
+      { name, hosts: [...g.hosts].sort(compareNames), children: [...g.children].sort(compareNames), vars: {} },
+    ]);
+  }
+  allGroups.sort(([a], [b]) => compareNames(a, b));
+  for (const [name, g] of allGroups) out[name] = g;
+
+  const hostOut: Record<string, Vars> = {};
+  for (const h of sortedHosts) hostOut[h] = hosts.get(h)!;
+  return { inventory: { hosts: hostOut, groups: out }, notes };
+}
+
+function assignNames(records: readonly HostRecord[], prefs: readonly string[], notes: InventoryNote[]) {
+  const candidates = records.map((record) => ({ record, name: record.fixedName ?? pickName(record, prefs) }));
+  const count = new Map<string, number>();
+  for (const c of candidates) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  return candidates.map((c) => {
+    if (count.get(c.name)! > 1) {
+      // Never merge two machines under one name: every colliding one gets its id appended.
+      const name = `${c.name}_${c.record.id}`;
+      notes.push({ level: "verbose", message: `host name ${c.name} is shared by several instances; using ${name}` });
+      return { name, record: c.record };
+    }
+    return c;
+  });
+}
+
+function pickName(record: HostRecord, prefs: readonly string[]): string {
+  for (const key of prefs) {
+    const value = key.startsWith("tag:") ? (record.names[key] ?? record.tags[key.slice(4)]) : record.names[key];
+    if (value) return value;
+  }
+  // No preferred name: fall back to the id rather than dropping the host (aws_ec2 drops it).
+  return record.id;
+}
+
+function keyedGroupNames(kg: KeyedGroup, record: HostRecord, vars: Vars): string[] {
+  const value = kg.key.startsWith("tags.") ? record.tags[kg.key.slice(5)] : vars[kg.key];
+  const withPrefix = (name: string) => (kg.prefix ? `${kg.prefix}${kg.separator}${name}` : name);
+  if (value === undefined || value === null || value === "") {
+    return kg.default_value !== undefined ? [withPrefix(kg.default_value)] : [];
+  }
+  if (Array.isArray(value)) return value.map((v) => withPrefix(String(v)));
+  if (typeof value === "object") {
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) =>
+      withPrefix(v === "" || v === undefined ? k : `${k}${kg.separator}${String(v)}`),
+    );
+  }
+  return [withPrefix(String(value))];
+}
+
+/** Ansible's rule: only [A-Za-z0-9_], and no leading digit. */
+export function sanitizeGroupName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[0-9]/.test(safe) ? `_${safe}` : safe;
+}
+
+function sortKeys(vars: Vars): Vars {
+  const out: Vars = {};
+  for (const k of Object.keys(vars).sort()) out[k] = vars[k];
+  return out;
+}
+
+/**
+ * Natural order ("127.1.0.2" before "127.1.0.10", "web2" before "web10"), locale-independent so
+ * the output is the same on every machine.
+ */
+export function compareNames(a: string, b: string): number {
+  const ca = a.match(CHUNK) ?? [];
+  const cb = b.match(CHUNK) ?? [];
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i]!;
+    const y = cb[i]!;
+    if (x === y) continue;
+    const nx = DIGITS.test(x);
+    const ny = DIGITS.test(y);
+    if (nx && ny) {
+      const d = Number(x) - Number(y);
+      if (d !== 0) return d;
+    }
+    return x < y ? -1 : 1;
+  }
+  return ca.length - cb.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+const CHUNK = /\d+|\D+/g;
+const DIGITS = /^\d/;

@@ -1,0 +1,24 @@
+// The Ansible script-inventory protocol: `--list` and `--host NAME`.
+// See ../shared/reference/ansible-salt-semantics.md §1: _meta.hostvars always present (so
+// Ansible never falls back to one --host call per host), `all` and `ungrouped` present.
+import type { Inventory, Vars } from "../model.js";
+
+export type AnsibleList = Record<string, unknown> & { _meta: { hostvars: Record<string, Vars> } };
+
+export function toAnsibleList(inventory: Inventory): AnsibleList {
+  const out: Record<string, unknown> = { _meta: { hostvars: inventory.hosts } };
+  for (const [name, group] of Object.entries(inventory.groups)) {
+    const entry: Record<string, unknown> = {};
+    if (group.children.length > 0) entry.children = group.children;
+    if (name !== "all") entry.hosts = group.hosts;
+    if (Object.keys(group.vars).length > 0) entry.vars = group.vars;
+    out[name] = entry;
+  }
+  // Keys sorted, `_meta` first (it sorts first anyway: "_" < lowercase letters).
+  return out as AnsibleList;
+}
+
+/** One host's vars; `{}` for an unknown host, as the protocol expects. */
+export function toAnsibleHost(inventory: Inventory, name: string): Vars {
+  return inventory.hosts[name] ?? {};
+}

@@ -1,0 +1,201 @@
+// Spotinst Elastigroups as an inventory source. Output is compatible with the spotinst_esg
+// plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
+// and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
+import picomatch from "picomatch";
+import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
+import { UsageError } from "../../errors.js";
+import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst-types.js";
+import type { HostRecord, Vars } from "../model.js";
+import type { InventorySource, SourceContext } from "./types.js";
+
+/** What is cached: only the fields the mapping reads, so the cache file stays small. */
+export interface SpotinstRaw {
+  accountId: string;
+  groups: RawGroup[];
+}
+
+export interface RawGroup {
+  id: string;
+  name: string;
+  region?: string;
+  tags: Record<string, string>;
+  persistRootVolume: boolean;
+  persistPrivateIp: boolean;
+  stateful: StatefulInstance[];
+  /** Instances from /status; only fetched for groups without stateful instances. */
+  instances: SpotinstGroupInstance[];
+}
+
+export const DEFAULT_SPOTINST_URL = "https://api.spotinst.io";
+
+async function resolveCredentials(config: SpotinstSourceConfig, ctx: SourceContext) {
+  const { resolveSpotinstCredentials } = await import("../../cloud/spotinst-credentials.js");
+  const resolved = await resolveSpotinstCredentials({
+    config: { token: config.token, accountId: config.account_id },
+    env: ctx.env,
+    homeDir: ctx.homeDir,
+  });
+  if (!resolved.ok) throw new UsageError(resolved.issues);
+  return resolved.value;
+}
+
+function apiUrlOf(config: SpotinstSourceConfig, ctx: SourceContext): string {
+  return (config.api_url ?? ctx.env.SPOTINST_API_URL ?? DEFAULT_SPOTINST_URL).replace(/\/+$/, "");
+}
+
+export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> = {
+  type: "spotinst",
+
+  async cacheIdentity(config, ctx) {
+    const { accountId } = await resolveCredentials(config, ctx);
+    return {
+      apiUrl: apiUrlOf(config, ctx),
+      accountId,
+      include: config.groups.include,
+      exclude: config.groups.exclude,
+      stateless: config.include_stateless,
+    };
+  },
+
+  async fetch(config, ctx) {
+    const credentials = await resolveCredentials(config, ctx);
+    const { createSpotinstApi } = await import("../../cloud/spotinst-api.js");
+    const api = createSpotinstApi({
+      baseUrl: apiUrlOf(config, ctx),
+      credentials: { token: credentials.token, accountId: credentials.accountId },
+      timeoutMs: config.timeout * 1000,
+      concurrency: config.concurrency,
+      onRetry: (info) => ctx.note({ level: "verbose", message: `spotinst: retrying ${describeRetry(info)}` }),
+    });
+    const selected = selectGroups(await api.listGroups(), config);
+    // One request per group (two for stateless groups); the client bounds concurrency.
+    const groups = await Promise.all(
+      selected.map(async (g): Promise<RawGroup> => {
+        const stateful = await api.listStatefulInstances(g.id);
+        const instances =
+          stateful.length === 0 && config.include_stateless ? await api.getGroupStatus(g.id) : [];
+        return toRawGroup(g, stateful, instances);
+      }),
+    );
+    return { accountId: credentials.accountId, groups };
+  },
+
+  toHosts(raw, config, ctx) {
+    const hosts: HostRecord[] = [];
+    const states = new Set<string>(config.states);
+    for (const group of raw.groups) {
+      for (const ssi of group.stateful) {
+        if (!states.has(ssi.state)) {
+          ctx.note({ level: "verbose", message: `skipping ${ssi.id} in ${group.id}: state ${ssi.state}` });
+          continue;
+        }
+        if (!ssi.privateIp && config.without_ip === "skip") {
+          ctx.note({ level: "verbose", message: `skipping ${ssi.id} in ${group.id}: no private IP (${ssi.state})` });
+          continue;
+        }
+        hosts.push(statefulHost(ssi, group, raw.accountId, config));
+      }
+      for (const inst of group.instances) {
+        if (!inst.privateIp && config.without_ip === "skip") {
+          ctx.note({ level: "verbose", message: `skipping ${inst.instanceId} in ${group.id}: no private IP` });
+          continue;
+        }
+        hosts.push(groupInstanceHost(inst, group, raw.accountId, config));
+      }
+    }
+    return hosts;
+  },
+};
+
+function describeRetry(info: unknown): string {
+  if (info && typeof info === "object") {
+    const i = info as Record<string, unknown>;
+    return [i.operation, i.reason ?? i.status, i.attempt !== undefined ? `attempt ${i.attempt}` : undefined]
+      .filter((x) => x !== undefined)
+      .join(", ");
+  }
+  return String(info);
+}
+
+export function selectGroups(groups: SpotinstGroup[], config: SpotinstSourceConfig): SpotinstGroup[] {
+  const include = picomatch(config.groups.include);
+  const exclude = config.groups.exclude.length > 0 ? picomatch(config.groups.exclude) : () => false;
+  return groups.filter((g) => (include(g.id) || include(g.name)) && !(exclude(g.id) || exclude(g.name)));
+}
+
+function toRawGroup(g: SpotinstGroup, stateful: StatefulInstance[], instances: SpotinstGroupInstance[]): RawGroup {
+  const tags: Record<string, string> = {};
+  for (const t of g.compute?.launchSpecification?.tags ?? []) tags[t.tagKey] = t.tagValue;
+  const persistence = g.strategy?.persistence;
+  return {
+    id: g.id,
+    name: g.name,
+    region: g.region,
+    tags,
+    persistRootVolume: persistence?.shouldPersistRootDevice === true,
+    persistPrivateIp: persistence?.shouldPersistPrivateIp === true,
+    stateful,
+    instances,
+  };
+}
+
+function commonVars(group: RawGroup, accountId: string): Vars {
+  return {
+    spotinst_accountId: accountId,
+    spotinst_esg_id: group.id,
+    spotinst_esg_name: group.name,
+    spotinst_esg_region: group.region,
+  };
+}
+
+function prefixed(record: object): Vars {
+  const vars: Vars = {};
+  for (const [k, v] of Object.entries(record)) vars[`spotinst_${k}`] = v;
+  return vars;
+}
+
+function groupRefs(group: RawGroup) {
+  return [
+    { name: group.id, parent: "elastigroups" },
+    { name: group.name, parent: "elastigroups" },
+  ];
+}
+
+function statefulHost(ssi: StatefulInstance, group: RawGroup, accountId: string, config: SpotinstSourceConfig): HostRecord {
+  return {
+    id: ssi.id,
+    source: config.name ?? "spotinst",
+    names: {
+      "private-ip": ssi.privateIp ?? undefined,
+      "instance-id": ssi.instanceId ?? undefined,
+      "ssi-id": ssi.id,
+    },
+    address: ssi.privateIp ?? undefined,
+    vars: { ...prefixed(ssi), ...commonVars(group, accountId) },
+    groups: groupRefs(group),
+    tags: group.tags,
+    launchedAt: ssi.launchedAt ?? ssi.createdAt,
+  };
+}
+
+function groupInstanceHost(
+  inst: SpotinstGroupInstance,
+  group: RawGroup,
+  accountId: string,
+  config: SpotinstSourceConfig,
+): HostRecord {
+  return {
+    id: inst.instanceId,
+    source: config.name ?? "spotinst",
+    names: {
+      "private-ip": inst.privateIp ?? undefined,
+      "public-ip": inst.publicIp ?? undefined,
+      "instance-id": inst.instanceId,
+    },
+    address: inst.privateIp ?? undefined,
+    vars: { ...prefixed(inst), ...commonVars(group, accountId) },
+    groups: groupRefs(group),
+    tags: group.tags,
+    launchedAt: inst.createdAt,
+  };
+}
