@@ -29,8 +29,10 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((msg, err) => {
-        if (err) throw err;
-        usageMessage = msg;
+        // yargs reports its own validation (and our .check()s) with a message; anything thrown
+        // by a handler arrives as `err` alone.
+        if (err instanceof RollcallError || (err && !msg)) throw err;
+        usageMessage ??= msg ?? err?.message;
       })
       .parseAsync();
   } catch (err) {

@@ -227,7 +227,9 @@ function unwrap(s: unknown): unknown {
     if (def.type === "optional" || def.type === "default" || def.type === "nullable" || def.type === "prefault") {
       cur = def.innerType;
     } else if (def.type === "pipe") {
-      cur = def.in;
+      // z.preprocess(fn, schema) is pipe(transform, schema): the keys live on the output side.
+      const pipe = def as { in?: { def?: { type?: string } }; out?: unknown };
+      cur = pipe.in?.def?.type === "transform" ? pipe.out : def.in;
     } else return cur;
   }
   return cur;

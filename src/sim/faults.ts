@@ -38,7 +38,9 @@ export function createFaultPlan(options: FaultOptions = {}): FaultPlan {
   const render = (kind: InjectedKind): Fault => {
     if (kind === "hang") return { kind: "hang" };
     if (kind === "throttle") return { kind: "throttle", retryAfterSec };
-    return { kind: "server-error", status: random() < 0.5 ? 500 : 503 };
+    // Mostly 500/503; now and then a 502, which fakes render as a proxy's non-JSON page.
+    const r = random();
+    return { kind: "server-error", status: r < 0.45 ? 500 : r < 0.9 ? 503 : 502 };
   };
 
   return {

@@ -65,7 +65,12 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
       credentials: { token: credentials.token, accountId: credentials.accountId },
       timeoutMs: config.timeout * 1000,
       concurrency: config.concurrency,
-      onRetry: (info) => ctx.note({ level: "verbose", message: `spotinst: retrying ${describeRetry(info)}` }),
+      signal: ctx.signal,
+      onRetry: (i) =>
+        ctx.note({
+          level: "verbose",
+          message: `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts}, waiting ${i.delayMs} ms)`,
+        }),
     });
     const selected = selectGroups(await api.listGroups(), config);
     // One request per group (two for stateless groups); the client bounds concurrency.
@@ -106,16 +111,6 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
     return hosts;
   },
 };
-
-function describeRetry(info: unknown): string {
-  if (info && typeof info === "object") {
-    const i = info as Record<string, unknown>;
-    return [i.operation, i.reason ?? i.status, i.attempt !== undefined ? `attempt ${i.attempt}` : undefined]
-      .filter((x) => x !== undefined)
-      .join(", ");
-  }
-  return String(info);
-}
 
 export function selectGroups(groups: SpotinstGroup[], config: SpotinstSourceConfig): SpotinstGroup[] {
   const include = picomatch(config.groups.include);

@@ -1,0 +1,12 @@
+// Tests that spawn the CLI run the built JS: build once per `npm test` so they never test a
+// stale dist/. Type errors don't stop the emit (tsc still writes JS); `npm run typecheck`
+// is where they fail the build.
+import { spawnSync } from "node:child_process";
+
+export default function setup(): void {
+  const r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0 && !/error TS/.test(r.stdout)) throw new Error(`build failed: ${r.stderr || r.stdout}`);
+  spawnSync("chmod", ["+x", "dist/cli/main.js"]);
+}
