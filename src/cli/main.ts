@@ -13,7 +13,6 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   // `rollcall --list` / `--host NAME`: the bin itself is an Ansible script inventory.
   const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
   const debug = args.includes("--debug");
-  let usageMessage: string | undefined;
   try {
     await yargs(args)
       .scriptName("rollcall")
@@ -32,14 +31,20 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
         // yargs reports its own validation (and our .check()s) with a message; anything thrown
         // by a handler arrives as `err` alone.
         if (err instanceof RollcallError || (err && !msg)) throw err;
-        usageMessage ??= msg ?? err?.message;
+        // Throwing is what stops yargs from running the handler anyway.
+        throw new UsageError(describeUsageProblem(msg ?? err?.message ?? "invalid arguments", args));
       })
       .parseAsync();
   } catch (err) {
     return reportError(err, ctx, debug);
   }
-  if (usageMessage) return reportError(new UsageError(usageMessage), ctx, debug);
   return ctx.exitCode;
+}
+
+function describeUsageProblem(message: string, args: readonly string[]): string {
+  const suggestion = /^Did you mean (\S+)\?/.exec(message);
+  if (suggestion) return `unknown command "${args[0]}" (did you mean "${suggestion[1]}"?)`;
+  return message.split("\n")[0]!;
 }
 
 function reportError(err: unknown, ctx: CliContext, debug: boolean): number {

@@ -44,6 +44,15 @@ export const spotinstSourceSchema = z.strictObject({
   concurrency: z.int().min(1).max(32).default(4),
   /** Request timeout, seconds. */
   timeout: z.number().positive().max(600).default(30),
+  /** Retries of a failed request (429, 5xx, timeouts, network errors), with exponential backoff. */
+  retry: z
+    .strictObject({
+      /** Attempts in total, the first included. */
+      attempts: z.int().min(1).max(20).default(6),
+      /** Give up once this many seconds have passed since the first attempt. */
+      max_time: z.number().positive().max(3600).default(120),
+    })
+    .default({ attempts: 6, max_time: 120 }),
   /** A failure of this source is a warning instead of an error. */
   optional: z.boolean().default(false),
 });

@@ -66,6 +66,7 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
       timeoutMs: config.timeout * 1000,
       concurrency: config.concurrency,
       signal: ctx.signal,
+      retry: { maxAttempts: config.retry.attempts, maxElapsedMs: config.retry.max_time * 1000 },
       onRetry: (i) =>
         ctx.note({
           level: "verbose",
