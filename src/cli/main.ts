@@ -7,6 +7,7 @@ import yargs from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import { type CliContext, createProcessContext } from "./context.js";
 import { inventoryCommand, isBareInventoryCall } from "./inventory.js";
+import { demoCommand } from "./demo.js";
 import { simCommand } from "./sim.js";
 
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
@@ -19,6 +20,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       .usage("$0 <command> [options]")
       .command(inventoryCommand(ctx))
       .command(simCommand(ctx))
+      .command(demoCommand(ctx))
       .option("debug", { type: "boolean", describe: "show stack traces for internal errors", global: true })
       .demandCommand(1, "name a command (see --help)")
       .strict()

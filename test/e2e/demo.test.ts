@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("rollcall demo (npm start)", () => {
+  it("starts the simulator, prints its inventory and stops", async () => {
+    const r = await runCli(["demo"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Simulator up: Spotinst API at http:\/\/127\.0\.0\.1:\d+/);
+    for (const group of ["@kafka-prod:", "@zookeeper-prod:", "@ci-workers:", "@elastigroups:"]) {
+      expect(r.stdout).toContain(group);
+    }
+    expect(r.stdout.match(/\|--127\.\d+\.\d+\.\d+ {2}\(ACTIVE i-[0-9a-f]{17} ssi-/g)!.length).toBeGreaterThanOrEqual(12);
+  });
+});
