@@ -2,14 +2,21 @@
 // the SSH benchmark (built from src/) can use it too; this adds what only tests need: the
 // skip-or-require rule and /proc lookups that show which process owns a TCP connection.
 import { readdir, readFile, readlink } from "node:fs/promises";
-import { sshdUnavailableReason, sudoUnavailableReason } from "../../src/bench/ssh-fixture.js";
+import { createServer } from "node:net";
+import {
+  type Sshd,
+  type SshFixture,
+  sshdUnavailableReason,
+  sudoUnavailableReason,
+} from "../../src/bench/ssh-fixture.js";
+import { resolveSshTarget, type SshTarget } from "../../src/cloud/ssh.js";
 
 export {
   childPids,
   createSshFixture,
   MAX_SSHD_ADDRESSES,
-  type SshFixture,
   type Sshd,
+  type SshFixture,
   type StartSshdOptions,
   sshdUnavailableReason,
   sudoUnavailableReason,
@@ -82,4 +89,44 @@ function procAddress(end: TcpEnd): string {
     .join("")
     .toUpperCase();
   return `${hex}:${end.port.toString(16).padStart(4, "0").toUpperCase()}`;
+}
+
+/** How many logins an sshd log shows. */
+export function countAccepted(log: string): number {
+  return log.split("\n").filter((l) => l.includes("Accepted publickey")).length;
+}
+
+/** A port nothing listens on (right now) at this loopback address. */
+export function freeLoopbackPort(address: string): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, address, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The hostvars an inventory would give a host served by `sshd`, logging in as the fixture user. */
+export function sshdHostvars(
+  fx: SshFixture,
+  sshd: Sshd,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ansible_host: sshd.host,
+    ansible_port: sshd.port,
+    ansible_user: fx.user,
+    ansible_ssh_private_key_file: fx.keyPath,
+    ...extra,
+  };
+}
+
+export function sshdTarget(
+  fx: SshFixture,
+  sshd: Sshd,
+  extra: Record<string, unknown> = {},
+  name = "web1",
+): SshTarget {
+  return resolveSshTarget({ name, vars: sshdHostvars(fx, sshd, extra), settings: { connect_timeout: 5 } });
 }
