@@ -1,0 +1,24 @@
+// `npm run bench`: measure the DESIGN.md performance targets and print a table. Benchmarks, not
+// tests: they report figures and never fail the build. Pick some with `npm run bench -- NAME…`.
+import { type BenchFigure } from "./measure.js";
+import { benchInventoryCacheHit, benchInventoryColdFetch } from "./inventory-bench.js";
+
+const BENCHES: Record<string, () => Promise<BenchFigure[]>> = {
+  "inventory-cache-hit": benchInventoryCacheHit,
+  "inventory-cold-fetch": benchInventoryColdFetch,
+};
+
+const wanted = process.argv.slice(2);
+const selected = Object.entries(BENCHES).filter(([name]) => wanted.length === 0 || wanted.includes(name));
+for (const [name, bench] of selected) {
+  try {
+    for (const f of await bench()) {
+      const mark = f.ok === undefined ? " " : f.ok ? "✓" : "✗";
+      const value = f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2);
+      console.log(`${mark} ${f.name}: ${value} ${f.unit}${f.target ? `  (target ${f.target})` : ""}`);
+    }
+  } catch (err) {
+    console.log(`✗ ${name}: failed: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}
