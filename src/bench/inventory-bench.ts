@@ -16,7 +16,10 @@ async function withSim<T>(
   const dir = await mkdtemp(join(tmpdir(), "rollcall-bench-"));
   try {
     const config = join(dir, "inv.yml");
-    await writeFile(config, `sources:\n  - type: spotinst\n    concurrency: ${concurrency}\ncache:\n  ttl: 3600\n`);
+    await writeFile(
+      config,
+      `sources:\n  - type: spotinst\n    concurrency: ${concurrency}\ncache:\n  ttl: 3600\n`,
+    );
     const env = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, "cache"), ...sim.env };
     return await fn(["inventory", "--list", "-c", config], env);
   } finally {
@@ -35,8 +38,20 @@ export async function benchInventoryCacheHit(): Promise<BenchFigure[]> {
     const ms = median(runs.map((r) => r.ms));
     const rss = Math.max(...runs.map((r) => r.maxRssMb));
     return [
-      { name: "inventory --list, cache hit, 10,000 hosts / 500 groups: wall (median of 7)", value: ms, unit: "ms", target: "≤ 300 ms", ok: ms <= 300 },
-      { name: "inventory --list, cache hit, 10,000 hosts / 500 groups: peak RSS", value: rss, unit: "MB", target: "≤ 150 MB", ok: rss <= 150 },
+      {
+        name: "inventory --list, cache hit, 10,000 hosts / 500 groups: wall (median of 7)",
+        value: ms,
+        unit: "ms",
+        target: "≤ 300 ms",
+        ok: ms <= 300,
+      },
+      {
+        name: "inventory --list, cache hit, 10,000 hosts / 500 groups: peak RSS",
+        value: rss,
+        unit: "MB",
+        target: "≤ 150 MB",
+        ok: rss <= 150,
+      },
     ];
   });
 }
@@ -50,7 +65,9 @@ export async function benchInventoryColdFetch(): Promise<BenchFigure[]> {
     const fleet = generateFleet({ groups, instancesPerGroup: 2, listen: false, nonStatefulEvery: 0 });
     const requests = 1 + groups;
     const ideal = (requests * latencyMs) / concurrency;
-    const run = await withSim({ fleet, latencyMs }, concurrency, (args, env) => measureCli([...args, "--refresh-cache"], env));
+    const run = await withSim({ fleet, latencyMs }, concurrency, (args, env) =>
+      measureCli([...args, "--refresh-cache"], env),
+    );
     if (run.code !== 0) throw new Error(`cold fetch exited ${run.code}`);
     figures.push({
       name: `cold fetch, ${groups} groups, ${latencyMs} ms/request, concurrency ${concurrency} (ideal ${Math.round(ideal)} ms)`,

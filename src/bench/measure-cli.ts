@@ -1,7 +1,8 @@
 // Runs one CLI command in this process, discards its stdout, and reports this process's peak
 // RSS on stderr as JSON: the parent times the whole process (Node start-up included).
-import { runCli } from "../cli/main.js";
+
 import { createProcessContext } from "../cli/context.js";
+import { runCli } from "../cli/main.js";
 
 const ctx = { ...createProcessContext(), stdout: () => {} };
 const code = await runCli(process.argv.slice(2), ctx);

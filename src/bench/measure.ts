@@ -5,15 +5,18 @@ export interface BenchFigure {
   name: string;
   value: number;
   unit: string;
-  /** Human-readable target, e.g. "≤ 300 ms". */
-  target?: string;
+  /** Human-readable target ("≤ 300 ms"), or an upper bound in `unit`. */
+  target?: string | number;
   ok?: boolean;
 }
 
 const PROBE = fileURLToPath(new URL("./measure-cli.js", import.meta.url));
 
 /** Spawn the CLI through the probe: wall time from the outside, peak RSS from the inside. */
-export function measureCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; maxRssMb: number; code: number }> {
+export function measureCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; maxRssMb: number; code: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PROBE, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });

@@ -35,7 +35,9 @@ export function demoCommand(ctx: CliContext): CommandModule<object, DemoArgs> {
       try {
         const configFile = join(PACKAGE_ROOT, "inventories", "demo.yml");
         const { config } = await loadInventoryConfig(configFile);
-        ctx.stdout(`Simulator up: Spotinst API at ${sim.env.SPOTINST_API_URL} (account ${sim.env.SPOTINST_ACCOUNT_ID})\n`);
+        ctx.stdout(
+          `Simulator up: Spotinst API at ${sim.env.SPOTINST_API_URL} (account ${sim.env.SPOTINST_ACCOUNT_ID})\n`,
+        );
         const { inventory } = await collectInventory(config, configFile, {
           env: { ...sim.env },
           homeDir: cacheDir,

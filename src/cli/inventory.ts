@@ -42,9 +42,17 @@ export function inventoryCommand(ctx: CliContext): CommandModule<object, Invento
       y
         .option("list", { type: "boolean", describe: "print every host and group (JSON)" })
         .option("host", { type: "string", describe: "print one host's vars (JSON; {} if unknown)" })
-        .option("config", { alias: "c", type: "string", describe: "inventory config file (default: $ROLLCALL_CONFIG)" })
+        .option("config", {
+          alias: "c",
+          type: "string",
+          describe: "inventory config file (default: $ROLLCALL_CONFIG)",
+        })
         .option("refresh-cache", { type: "boolean", describe: "ignore the cache and rewrite it" })
-        .option("verbose", { alias: "v", type: "count", describe: "print notes (skipped instances, retries) on stderr" })
+        .option("verbose", {
+          alias: "v",
+          type: "count",
+          describe: "print notes (skipped instances, retries) on stderr",
+        })
         .conflicts("list", "host")
         .check((a) => {
           if (!a.list && a.host === undefined) throw new Error("pass --list or --host NAME");

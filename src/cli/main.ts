@@ -6,11 +6,16 @@ import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import { type CliContext, createProcessContext } from "./context.js";
-import { inventoryCommand, isBareInventoryCall } from "./inventory.js";
 import { demoCommand } from "./demo.js";
+import { inventoryCommand, isBareInventoryCall } from "./inventory.js";
+import { playCommand } from "./play.js";
+import { rosterCommand } from "./roster.js";
 import { simCommand } from "./sim.js";
 
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  // The AWS SDK prints a multi-line notice about Node 20 on first use; Ansible would show any
+  // stderr as an error, so it is silenced unless the user set the variable themselves.
+  ctx.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // `rollcall --list` / `--host NAME`: the bin itself is an Ansible script inventory.
   const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
   const debug = args.includes("--debug");
@@ -19,6 +24,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       .scriptName("rollcall")
       .usage("$0 <command> [options]")
       .command(inventoryCommand(ctx))
+      .command(rosterCommand(ctx))
+      .command(playCommand(ctx))
       .command(simCommand(ctx))
       .command(demoCommand(ctx))
       .option("debug", { type: "boolean", describe: "show stack traces for internal errors", global: true })
@@ -56,7 +63,9 @@ function reportError(err: unknown, ctx: CliContext, debug: boolean): number {
     return err.exitCode;
   }
   const e = err as Error;
-  ctx.stderr(`rollcall: internal error: ${e?.message ?? String(err)}${debug ? "" : " (run with --debug for details)"}\n`);
+  ctx.stderr(
+    `rollcall: internal error: ${e?.message ?? String(err)}${debug ? "" : " (run with --debug for details)"}\n`,
+  );
   if (debug && e?.stack) ctx.stderr(`${e.stack}\n`);
   return ExitCode.internal;
 }

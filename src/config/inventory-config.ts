@@ -2,9 +2,12 @@
 // how to shape hosts and groups. Every option is documented in inventories/spotinst.example.yml.
 import { z } from "zod";
 import { UsageError } from "../errors.js";
+import { awsSourceSchema } from "../inventory/sources/aws-config.js";
 import { readYamlFile, validate, type YamlSource } from "./yaml.js";
 
-const globList = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === "string" ? [v] : v));
+const globList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (typeof v === "string" ? [v] : v));
 
 const stateName = z.enum([
   "ACTIVE",
@@ -88,7 +91,9 @@ export const hostnameKeys = [
 const hostnameSchema = z.union([z.enum(hostnameKeys), z.string().regex(/^tag:.+/, "expected tag:<Key>")]);
 
 export const inventoryConfigSchema = z.strictObject({
-  sources: z.array(z.discriminatedUnion("type", [spotinstSourceSchema, staticSourceSchema])).min(1),
+  sources: z
+    .array(z.discriminatedUnion("type", [spotinstSourceSchema, awsSourceSchema, staticSourceSchema]))
+    .min(1),
   hostnames: z.array(hostnameSchema).min(1).default(["private-ip", "instance-id", "ssi-id"]),
   sanitize_group_names: z.boolean().default(false),
   /** Add parent groups `elastigroups` / `autoscaling_groups` over the per-group groups. */
@@ -109,6 +114,7 @@ export const inventoryConfigSchema = z.strictObject({
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;
 export type SpotinstSourceConfig = z.output<typeof spotinstSourceSchema>;
+export type { AwsSourceConfig } from "../inventory/sources/aws-config.js";
 export type StaticSourceConfig = z.output<typeof staticSourceSchema>;
 export type SourceConfig = InventoryConfig["sources"][number];
 export type KeyedGroup = z.output<typeof keyedGroupSchema>;
@@ -123,7 +129,9 @@ export async function loadInventoryConfig(file: string): Promise<LoadedConfig> {
   const parsed = await readYamlFile(file);
   if (!parsed.ok) throw new UsageError(parsed.issues);
   if (parsed.value.value === null || parsed.value.value === undefined) {
-    throw new UsageError([{ message: "empty config: expected a mapping with a sources: list", at: { file, line: 1, col: 1 } }]);
+    throw new UsageError([
+      { message: "empty config: expected a mapping with a sources: list", at: { file, line: 1, col: 1 } },
+    ]);
   }
   const checked = validate(inventoryConfigSchema, parsed.value);
   if (!checked.ok) throw new UsageError(checked.issues);

@@ -1,7 +1,7 @@
 // YAML with source positions, and schema validation whose every issue points at file:line:col.
 // Shared by the inventory config, the simulator's fleet file and the play parser.
 import { readFile } from "node:fs/promises";
-import { isMap, isScalar, isSeq, LineCounter, type Document, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { didYouMean, type Issue, type SourcePosition } from "../errors.js";
 
@@ -119,7 +119,13 @@ export function validate<S extends z.ZodType>(
   return { ok: false, issues: sortIssues(issues) };
 }
 
-function toIssue(zi: z.core.$ZodIssue, src: YamlSource, root: z.ZodType, base: PathKey[], input: unknown): Issue {
+function toIssue(
+  zi: z.core.$ZodIssue,
+  src: YamlSource,
+  root: z.ZodType,
+  base: PathKey[],
+  input: unknown,
+): Issue {
   const rel = zi.path.filter((k): k is PathKey => typeof k !== "symbol");
   const path = [...base, ...rel];
   const field = rel.length > 0 ? `${rel.join(".")}: ` : "";
@@ -157,7 +163,10 @@ function toIssue(zi: z.core.$ZodIssue, src: YamlSource, root: z.ZodType, base: P
           at: positionOf(src, path),
         };
       }
-      return { message: `${field}${zi.message === "Invalid input" ? "invalid value" : zi.message}`, at: positionOf(src, path) };
+      return {
+        message: `${field}${zi.message === "Invalid input" ? "invalid value" : zi.message}`,
+        at: positionOf(src, path),
+      };
     }
     default:
       return { message: `${field}${zi.message}`, at: positionOf(src, path) };
@@ -224,7 +233,12 @@ function unwrap(s: unknown): unknown {
   for (let i = 0; i < 10; i++) {
     const def = (cur as { def?: { type?: string; innerType?: unknown; in?: unknown } })?.def;
     if (!def) return cur;
-    if (def.type === "optional" || def.type === "default" || def.type === "nullable" || def.type === "prefault") {
+    if (
+      def.type === "optional" ||
+      def.type === "default" ||
+      def.type === "nullable" ||
+      def.type === "prefault"
+    ) {
       cur = def.innerType;
     } else if (def.type === "pipe") {
       // z.preprocess(fn, schema) is pipe(transform, schema): the keys live on the output side.

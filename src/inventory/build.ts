@@ -78,7 +78,12 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
   for (const [name, g] of groups) {
     allGroups.push([
       name,
-      { name, hosts: [...g.hosts].sort(compareNames), children: [...g.children].sort(compareNames), vars: {} },
+      {
+        name,
+        hosts: [...g.hosts].sort(compareNames),
+        children: [...g.children].sort(compareNames),
+        vars: {},
+      },
     ]);
   }
   allGroups.sort(([a], [b]) => compareNames(a, b));
@@ -97,7 +102,10 @@ function assignNames(records: readonly HostRecord[], prefs: readonly string[], n
     if (count.get(c.name)! > 1) {
       // Never merge two machines under one name: every colliding one gets its id appended.
       const name = `${c.name}_${c.record.id}`;
-      notes.push({ level: "verbose", message: `host name ${c.name} is shared by several instances; using ${name}` });
+      notes.push({
+        level: "verbose",
+        message: `host name ${c.name} is shared by several instances; using ${name}`,
+      });
       return { name, record: c.record };
     }
     return c;
@@ -106,7 +114,9 @@ function assignNames(records: readonly HostRecord[], prefs: readonly string[], n
 
 function pickName(record: HostRecord, prefs: readonly string[]): string {
   for (const key of prefs) {
-    const value = key.startsWith("tag:") ? (record.names[key] ?? record.tags[key.slice(4)]) : record.names[key];
+    const value = key.startsWith("tag:")
+      ? (record.names[key] ?? record.tags[key.slice(4)])
+      : record.names[key];
     if (value) return value;
   }
   // No preferred name: fall back to the id rather than dropping the host (aws_ec2 drops it).

@@ -1,9 +1,15 @@
 // Config → sources (through the cache) → HostRecords → Inventory.
-import { type InventoryConfig, loadInventoryConfig, type SourceConfig, sourceLabel } from "../config/inventory-config.js";
+import {
+  type InventoryConfig,
+  loadInventoryConfig,
+  type SourceConfig,
+  sourceLabel,
+} from "../config/inventory-config.js";
 import { RemoteError, RollcallError } from "../errors.js";
 import { buildInventory } from "./build.js";
 import { createComposer } from "./compose.js";
 import type { HostRecord, Inventory, InventoryNote } from "./model.js";
+import { awsSource } from "./sources/aws.js";
 import { spotinstSource } from "./sources/spotinst.js";
 import { staticSource } from "./sources/static.js";
 import type { InventorySource, SourceContext } from "./sources/types.js";
@@ -24,6 +30,7 @@ type AnySource = InventorySource<any, any>;
 
 const SOURCES: Record<string, AnySource> = {
   spotinst: spotinstSource,
+  aws: awsSource,
   static: staticSource,
 };
 
@@ -47,7 +54,9 @@ export async function collectInventory(
   const cache = config.cache.enabled ? await openCache(ctx.cacheDir) : undefined;
   try {
     const perSource = await Promise.all(
-      config.sources.map((source, i) => collectSource(source, sourceLabel(source, i), config, sctx, cache, ctx)),
+      config.sources.map((source, i) =>
+        collectSource(source, sourceLabel(source, i), config, sctx, cache, ctx),
+      ),
     );
     const records = perSource.flat();
     const compose = await createComposer(config.compose, configFile);

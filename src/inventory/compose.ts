@@ -5,7 +5,10 @@ import type { Vars } from "./model.js";
 
 export type ComposeSpec = Record<string, string | number | boolean>;
 
-export async function createComposer(spec: ComposeSpec, file: string): Promise<((vars: Vars) => Vars) | undefined> {
+export async function createComposer(
+  spec: ComposeSpec,
+  file: string,
+): Promise<((vars: Vars) => Vars) | undefined> {
   const entries = Object.entries(spec);
   if (entries.length === 0) return undefined;
   const { default: Handlebars } = await import("handlebars");
@@ -40,5 +43,7 @@ export async function createComposer(spec: ComposeSpec, file: string): Promise<(
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split("\n")[0]!.replace(/^Error: /, "");
+  return String((err as Error)?.message ?? err)
+    .split("\n")[0]!
+    .replace(/^Error: /, "");
 }

@@ -2,6 +2,7 @@
 // mistake reported as file:line:col. The format is specified in src/sim/README.md.
 import { z } from "zod";
 import { type Parsed, parseYaml, readYamlFile, validate, type YamlSource } from "../config/yaml.js";
+import { awsFleetSchema, defaultAwsFleet } from "./aws/fleet.js";
 
 /** Simulated seconds; capped so a typo cannot schedule a timer past Node's 24.8-day limit. */
 const seconds = z.number().min(0).max(86_400);
@@ -150,6 +151,12 @@ export async function readFleetFile(file: string): Promise<Parsed<Fleet>> {
 }
 
 function validateFleet(src: YamlSource): Parsed<Fleet> {
+  const aws = (src.value as { aws?: unknown } | null)?.aws;
+  if (aws !== undefined) {
+    // The AWS section has its own schema; check it here so its errors carry positions too.
+    const checked = validate(awsFleetSchema, src, { value: aws, basePath: ["aws"] });
+    if (!checked.ok) return checked;
+  }
   return validate(fleetSchema, src);
 }
 
@@ -244,6 +251,7 @@ export const DEFAULT_FLEET_INPUT: FleetInput = {
       ],
     },
   ],
+  aws: defaultAwsFleet,
 };
 
 export function defaultFleet(): Fleet {

@@ -4,6 +4,7 @@
 import { isIPv4 } from "node:net";
 import { UsageError } from "../errors.js";
 import { createIpAllocator } from "./addresses.js";
+import { type AwsSim, startAwsSim } from "./aws/index.js";
 import { createClock } from "./clock.js";
 import { createFaultPlan } from "./faults.js";
 import { defaultFleet, type Fleet } from "./fleet.js";
@@ -25,6 +26,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Spotinst API port; 0 (default) = ephemeral. */
   spotinstPort?: number;
+  /** AWS endpoint port; 0 (default) = ephemeral. */
+  awsPort?: number;
   /** Real milliseconds added to every API response. */
   latencyMs?: number;
   /** Probability (0–1) of a 5xx or 429 per request. */
@@ -47,6 +50,8 @@ export interface Simulator {
   /** Exactly the variables a client needs, e.g. SPOTINST_API_URL, SPOTINST_ACCOUNT_ID, SPOTINST_API_TOKEN. */
   env: Record<string, string>;
   spotinstUrl: string;
+  /** The AWS part: EC2 + Auto Scaling on one port (see src/sim/aws/README.md). */
+  aws: AwsSim;
   shared: SimShared;
   world: SpotinstWorld;
   /** Request counters of the Spotinst fake (requests without accountId, per route, faults). */
@@ -90,13 +95,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       },
       close: () => server.close(),
     });
-    // The AWS part plugs in here: parts.push(await startAwsSim(shared, fleet.aws, { … }));
+    const aws = await startAwsSim(shared, fleet.aws, { port: options.awsPort ?? 0 });
+    parts.push(aws);
     await world.start();
 
     let closing: Promise<void> | undefined;
     return {
       env: Object.assign({}, ...parts.map((p) => p.env)),
       spotinstUrl: server.url,
+      aws,
       shared,
       world,
       spotinstStats: server.stats,

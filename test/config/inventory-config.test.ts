@@ -22,16 +22,30 @@ describe("loadInventoryConfig", () => {
   it("fills defaults", async () => {
     const { result } = await load("sources:\n  - type: spotinst\n");
     const { config } = await result;
-    expect(config.sources[0]).toMatchObject({ states: ["ACTIVE"], concurrency: 4, timeout: 30, groups: { include: ["*"] } });
+    expect(config.sources[0]).toMatchObject({
+      states: ["ACTIVE"],
+      concurrency: 4,
+      timeout: 30,
+      groups: { include: ["*"] },
+    });
     expect(config.hostnames).toEqual(["private-ip", "instance-id", "ssi-id"]);
   });
 
   it.each([
-    ["sources:\n  - type: spotinst\n    concurency: 2\n", /inv\.yml:3:5: unknown option "concurency" in sources\.0 \(did you mean "concurrency"\?\)/],
-    ["sources:\n  - type: spotinst\n    timeout: soon\n", /inv\.yml:3:14: sources\.0\.timeout: expected a number, got the string "soon"/],
+    [
+      "sources:\n  - type: spotinst\n    concurency: 2\n",
+      /inv\.yml:3:5: unknown option "concurency" in sources\.0 \(did you mean "concurrency"\?\)/,
+    ],
+    [
+      "sources:\n  - type: spotinst\n    timeout: soon\n",
+      /inv\.yml:3:14: sources\.0\.timeout: expected a number, got the string "soon"/,
+    ],
     ["sources: [\n", /inv\.yml:2:1: invalid YAML/],
     ["hostnames: [private-ip]\n", /inv\.yml:1:1: sources: missing required option/],
-    ["sources:\n  - type: spotnst\n", /inv\.yml:2:11: sources\.0\.type: expected one of "spotinst", "static", got the string "spotnst" \(did you mean "spotinst"\?\)/],
+    [
+      "sources:\n  - type: spotnst\n",
+      /inv\.yml:2:11: sources\.0\.type: expected one of "spotinst", "static", got the string "spotnst" \(did you mean "spotinst"\?\)/,
+    ],
     ["", /inv\.yml:1:1: empty config/],
   ])("reports %j with its position", async (text, message) => {
     const { result } = await load(text);

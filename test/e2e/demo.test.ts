@@ -10,6 +10,8 @@ describe("rollcall demo (npm start)", () => {
     for (const group of ["@kafka-prod:", "@zookeeper-prod:", "@ci-workers:", "@elastigroups:"]) {
       expect(r.stdout).toContain(group);
     }
-    expect(r.stdout.match(/\|--127\.\d+\.\d+\.\d+ {2}\(ACTIVE i-[0-9a-f]{17} ssi-/g)!.length).toBeGreaterThanOrEqual(12);
+    expect(
+      r.stdout.match(/\|--127\.\d+\.\d+\.\d+ {2}\(ACTIVE i-[0-9a-f]{17} ssi-/g)!.length,
+    ).toBeGreaterThanOrEqual(12);
   });
 });

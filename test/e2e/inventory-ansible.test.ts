@@ -77,8 +77,15 @@ describe.runIf(run)("ansible-inventory over inventories/demo", () => {
 
   it("--host through the wrapper matches rollcall --host", async () => {
     const [first] = await listActiveInstances(sim.env);
-    const viaAnsible = await runProgram("ansible-inventory", ["-i", "inventories/demo", "--host", first!.privateIp], env);
-    const direct = await runCli(["--host", first!.privateIp], { ...env, ROLLCALL_CONFIG: "inventories/demo.yml" });
+    const viaAnsible = await runProgram(
+      "ansible-inventory",
+      ["-i", "inventories/demo", "--host", first!.privateIp],
+      env,
+    );
+    const direct = await runCli(["--host", first!.privateIp], {
+      ...env,
+      ROLLCALL_CONFIG: "inventories/demo.yml",
+    });
     expect(direct.stderr).toBe("");
     expect(JSON.parse(viaAnsible.stdout)).toEqual(JSON.parse(direct.stdout));
   });

@@ -1,7 +1,6 @@
 // Faults, hangs, concurrent runs, a damaged cache and secrets — through the built CLI against the
 // simulator, as a user (or Ansible) would run it.
-import { readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -22,7 +21,10 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), "rollcall-resil-"));
   config = join(home, "inv.yml");
   // Short timeout so a hung request is cut quickly; short TTL so "expired" is cheap to reach.
-  await writeFile(config, "sources:\n  - type: spotinst\n    name: sim\n    timeout: 1\ncache:\n  ttl: 0.2\n");
+  await writeFile(
+    config,
+    "sources:\n  - type: spotinst\n    name: sim\n    timeout: 1\ncache:\n  ttl: 0.2\n",
+  );
 });
 afterAll(() => sim?.close());
 
@@ -101,8 +103,14 @@ describe("inventory resilience", () => {
     sim.shared.faults.setRate(0.3);
     const noisy = await list(["--refresh-cache", "-vvv", "--debug"]);
     sim.shared.faults.setRate(0);
-    const wrongAccount = await list(["--refresh-cache", "-vvv", "--debug"], { ...env, SPOTINST_ACCOUNT_ID: "act-00000000" });
-    const wrongToken = await list(["--refresh-cache", "-vvv", "--debug"], { ...env, SPOTINST_API_TOKEN: "wrong-token-abcdef" });
+    const wrongAccount = await list(["--refresh-cache", "-vvv", "--debug"], {
+      ...env,
+      SPOTINST_ACCOUNT_ID: "act-00000000",
+    });
+    const wrongToken = await list(["--refresh-cache", "-vvv", "--debug"], {
+      ...env,
+      SPOTINST_API_TOKEN: "wrong-token-abcdef",
+    });
     expect(wrongAccount.code).toBe(3);
     expect(wrongToken.code).toBe(3);
     for (const r of [noisy, wrongAccount, wrongToken]) {

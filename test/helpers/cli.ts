@@ -11,7 +11,11 @@ export interface CliRun {
 }
 
 /** Run the built CLI as a user would; the environment is exactly `env` plus PATH/HOME. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+): Promise<CliRun> {
   return runProgram(process.execPath, [CLI, ...args], env, cwd);
 }
 

@@ -13,7 +13,9 @@ export interface ActiveInstance {
 }
 
 /** Ask a (simulated) Spotinst API which stateful instances are ACTIVE, the way a user would. */
-export async function listActiveInstances(env: Record<string, string | undefined>): Promise<ActiveInstance[]> {
+export async function listActiveInstances(
+  env: Record<string, string | undefined>,
+): Promise<ActiveInstance[]> {
   const base = env.SPOTINST_API_URL!;
   const q = `accountId=${env.SPOTINST_ACCOUNT_ID}`;
   const headers = { authorization: `Bearer ${env.SPOTINST_API_TOKEN}` };
@@ -26,7 +28,13 @@ export async function listActiveInstances(env: Record<string, string | undefined
   for (const g of await get("/aws/ec2/group")) {
     for (const s of await get(`/aws/ec2/group/${g.id}/statefulInstance`)) {
       if (s.state === "ACTIVE") {
-        out.push({ id: s.id!, privateIp: s.privateIp!, instanceId: s.instanceId!, groupId: g.id!, groupName: g.name! });
+        out.push({
+          id: s.id!,
+          privateIp: s.privateIp!,
+          instanceId: s.instanceId!,
+          groupId: g.id!,
+          groupName: g.name!,
+        });
       }
     }
   }

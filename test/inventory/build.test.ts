@@ -3,7 +3,12 @@ import { buildInventory, compareNames, sanitizeGroupName } from "../../src/inven
 import { toAnsibleHost, toAnsibleList } from "../../src/inventory/builders/ansible.js";
 import type { HostRecord } from "../../src/inventory/model.js";
 
-const base = { hostnames: ["private-ip", "instance-id", "ssi-id"], sanitizeGroupNames: false, parentGroups: true, keyedGroups: [] };
+const base = {
+  hostnames: ["private-ip", "instance-id", "ssi-id"],
+  sanitizeGroupNames: false,
+  parentGroups: true,
+  keyedGroups: [],
+};
 
 function ssi(id: string, ip: string | undefined, group = "sig-1", name = "kafka-prod"): HostRecord {
   return {
@@ -28,7 +33,10 @@ describe("buildInventory", () => {
     expect(inventory.groups["kafka-prod"]!.hosts).toEqual(["127.1.0.2", "127.1.0.10"]);
     expect(inventory.groups.elastigroups!.children).toEqual(["kafka-prod", "sig-1"]);
     expect(inventory.groups.all!.children).toEqual(["elastigroups", "ungrouped"]);
-    expect(inventory.hosts["127.1.0.2"]).toMatchObject({ ansible_host: "127.1.0.2", ansible_ssh_host: "127.1.0.2" });
+    expect(inventory.hosts["127.1.0.2"]).toMatchObject({
+      ansible_host: "127.1.0.2",
+      ansible_ssh_host: "127.1.0.2",
+    });
   });
 
   it("puts groups directly under all when parent groups are off", () => {
@@ -44,7 +52,10 @@ describe("buildInventory", () => {
   });
 
   it("falls back along the hostnames list, then to the id", () => {
-    const { inventory } = buildInventory([ssi("ssi-x", undefined)], { ...base, hostnames: ["private-ip", "ssi-id"] });
+    const { inventory } = buildInventory([ssi("ssi-x", undefined)], {
+      ...base,
+      hostnames: ["private-ip", "ssi-id"],
+    });
     expect(Object.keys(inventory.hosts)).toEqual(["ssi-x"]);
     expect(inventory.hosts["ssi-x"]).not.toHaveProperty("ansible_host");
     const byTag = buildInventory([ssi("ssi-x", undefined)], { ...base, hostnames: ["tag:service"] });
@@ -55,15 +66,35 @@ describe("buildInventory", () => {
     const { inventory } = buildInventory([ssi("ssi-1", "127.1.0.2", "sig-1", "kafka prod")], {
       ...base,
       sanitizeGroupNames: true,
-      keyedGroups: [{ key: "tags.service", prefix: "svc", separator: "_" }, { key: "tags.env", prefix: "", separator: "_", parent_group: "envs" }],
+      keyedGroups: [
+        { key: "tags.service", prefix: "svc", separator: "_" },
+        { key: "tags.env", prefix: "", separator: "_", parent_group: "envs" },
+      ],
     });
-    expect(Object.keys(inventory.groups)).toEqual(["all", "elastigroups", "envs", "kafka_prod", "prod", "sig_1", "svc_kafka", "ungrouped"]);
+    expect(Object.keys(inventory.groups)).toEqual([
+      "all",
+      "elastigroups",
+      "envs",
+      "kafka_prod",
+      "prod",
+      "sig_1",
+      "svc_kafka",
+      "ungrouped",
+    ]);
     expect(inventory.groups.envs!.children).toEqual(["prod"]);
     expect(inventory.groups.all!.children).toEqual(["elastigroups", "envs", "svc_kafka", "ungrouped"]);
   });
 
   it("puts hosts without groups in ungrouped and applies compose", () => {
-    const lone: HostRecord = { id: "x", source: "s", names: {}, fixedName: "lone", vars: { a: 1 }, groups: [], tags: {} };
+    const lone: HostRecord = {
+      id: "x",
+      source: "s",
+      names: {},
+      fixedName: "lone",
+      vars: { a: 1 },
+      groups: [],
+      tags: {},
+    };
     const { inventory } = buildInventory([lone], { ...base, compose: (v) => ({ ansible_user: `u${v.a}` }) });
     expect(inventory.groups.ungrouped!.hosts).toEqual(["lone"]);
     expect(inventory.hosts.lone).toEqual({ a: 1, ansible_user: "u1" });
@@ -73,12 +104,20 @@ describe("buildInventory", () => {
 describe("Ansible script output", () => {
   it("always has _meta.hostvars, all and ungrouped, even when empty", () => {
     const { inventory } = buildInventory([], base);
-    expect(toAnsibleList(inventory)).toEqual({ _meta: { hostvars: {} }, all: { children: ["ungrouped"] }, ungrouped: { hosts: [] } });
+    expect(toAnsibleList(inventory)).toEqual({
+      _meta: { hostvars: {} },
+      all: { children: ["ungrouped"] },
+      ungrouped: { hosts: [] },
+    });
     expect(toAnsibleHost(inventory, "nope")).toEqual({});
   });
 
   it("is deterministic whatever the input order", () => {
-    const recs = [ssi("ssi-1", "127.1.0.2"), ssi("ssi-3", "127.1.0.3", "sig-2", "zk"), ssi("ssi-2", "127.1.0.1")];
+    const recs = [
+      ssi("ssi-1", "127.1.0.2"),
+      ssi("ssi-3", "127.1.0.3", "sig-2", "zk"),
+      ssi("ssi-2", "127.1.0.1"),
+    ];
     const a = JSON.stringify(toAnsibleList(buildInventory(recs, base).inventory));
     const b = JSON.stringify(toAnsibleList(buildInventory([...recs].reverse(), base).inventory));
     expect(a).toBe(b);
@@ -87,7 +126,12 @@ describe("Ansible script output", () => {
 
 describe("names", () => {
   it("sorts naturally and sanitizes like Ansible", () => {
-    expect(["web10", "web2", "127.0.0.10", "127.0.0.9"].sort(compareNames)).toEqual(["127.0.0.9", "127.0.0.10", "web2", "web10"]);
+    expect(["web10", "web2", "127.0.0.10", "127.0.0.9"].sort(compareNames)).toEqual([
+      "127.0.0.9",
+      "127.0.0.10",
+      "web2",
+      "web10",
+    ]);
     expect(sanitizeGroupName("kafka-prod.eu")).toBe("kafka_prod_eu");
     expect(sanitizeGroupName("1st")).toBe("_1st");
   });

@@ -2,9 +2,9 @@
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
 import picomatch from "picomatch";
+import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst-types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
 import { UsageError } from "../../errors.js";
-import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst-types.js";
 import type { HostRecord, Vars } from "../model.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
@@ -96,14 +96,20 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
           continue;
         }
         if (!ssi.privateIp && config.without_ip === "skip") {
-          ctx.note({ level: "verbose", message: `skipping ${ssi.id} in ${group.id}: no private IP (${ssi.state})` });
+          ctx.note({
+            level: "verbose",
+            message: `skipping ${ssi.id} in ${group.id}: no private IP (${ssi.state})`,
+          });
           continue;
         }
         hosts.push(statefulHost(ssi, group, raw.accountId, config));
       }
       for (const inst of group.instances) {
         if (!inst.privateIp && config.without_ip === "skip") {
-          ctx.note({ level: "verbose", message: `skipping ${inst.instanceId} in ${group.id}: no private IP` });
+          ctx.note({
+            level: "verbose",
+            message: `skipping ${inst.instanceId} in ${group.id}: no private IP`,
+          });
           continue;
         }
         hosts.push(groupInstanceHost(inst, group, raw.accountId, config));
@@ -119,7 +125,11 @@ export function selectGroups(groups: SpotinstGroup[], config: SpotinstSourceConf
   return groups.filter((g) => (include(g.id) || include(g.name)) && !(exclude(g.id) || exclude(g.name)));
 }
 
-function toRawGroup(g: SpotinstGroup, stateful: StatefulInstance[], instances: SpotinstGroupInstance[]): RawGroup {
+function toRawGroup(
+  g: SpotinstGroup,
+  stateful: StatefulInstance[],
+  instances: SpotinstGroupInstance[],
+): RawGroup {
   const tags: Record<string, string> = {};
   for (const t of g.compute?.launchSpecification?.tags ?? []) tags[t.tagKey] = t.tagValue;
   const persistence = g.strategy?.persistence;
@@ -157,7 +167,12 @@ function groupRefs(group: RawGroup) {
   ];
 }
 
-function statefulHost(ssi: StatefulInstance, group: RawGroup, accountId: string, config: SpotinstSourceConfig): HostRecord {
+function statefulHost(
+  ssi: StatefulInstance,
+  group: RawGroup,
+  accountId: string,
+  config: SpotinstSourceConfig,
+): HostRecord {
   return {
     id: ssi.id,
     source: config.name ?? "spotinst",

@@ -16,7 +16,10 @@ export interface InventorySource<Config, Raw> {
    * Everything that changes what `fetch` returns (endpoint, account, region, filters) and
    * nothing secret: it is hashed into the cache key.
    */
-  cacheIdentity(config: Config, ctx: SourceContext): Record<string, unknown> | Promise<Record<string, unknown>>;
+  cacheIdentity(
+    config: Config,
+    ctx: SourceContext,
+  ): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Talk to the cloud. The result must be JSON-serialisable: it is what the cache stores. */
   fetch(config: Config, ctx: SourceContext): Promise<Raw>;
   /** Pure mapping from raw data to hosts. */

@@ -1,0 +1,230 @@
+// The safe recycle of one Spotinst stateful instance, as plain logic over the API client:
+// ../shared/reference/spotinst-api.md §3, §5.1 (the prior module's bugs) and §7 (the rule).
+//  - wait until the instance (and by default its whole group) is ACTIVE; ERROR fails at once;
+//  - record instanceId + launchedAt, PUT recycle;
+//  - done when ACTIVE *and* instanceId or launchedAt changed — never rely on seeing RECYCLING;
+//  - ERROR / DEALLOCATED fail at once, PAUSED only if it persists; one overall deadline.
+// Failures come back as data (`ok: false`); only interruption and programming errors throw.
+import type { SpotinstApi } from "../../cloud/spotinst-api.js";
+import type { StatefulInstance } from "../../cloud/spotinst-types.js";
+import { RemoteError } from "../../errors.js";
+
+export interface RecycleRequest {
+  groupId: string;
+  ssiId: string;
+  /** Wait for every stateful instance of the group to be ACTIVE before acting (senza's rule). */
+  requireGroupActive: boolean;
+  waitTimeoutMs: number;
+  pollIntervalMs: number;
+  /** How long PAUSED may last before it counts as a failure (recycle is pause + resume inside Spot). */
+  pausedGraceMs: number;
+  /** Report, don't act (--check). */
+  check: boolean;
+  /**
+   * Resume: an action this logical run already issued for this instance. The recycle is not
+   * issued again; we re-attach and wait for the instance to differ from `previous`.
+   */
+  inFlight?: { previous: InstanceMark; issuedAt: string };
+  /** Resume: the logical run's start. An instance launched after it was already recycled. */
+  runStartedAt?: string;
+}
+
+export interface InstanceMark {
+  instanceId: string | null;
+  launchedAt: string | null;
+  privateIp: string | null;
+}
+
+export interface RecycleHooks {
+  signal: AbortSignal;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  now(): number;
+  /** Called just before the PUT: the journal records the action so a crash can re-attach. */
+  beforeIssue(previous: InstanceMark): Promise<void>;
+  /** Live status for a TTY ("RECYCLING, 40 s / 600 s"). */
+  progress(message: string): void;
+}
+
+export type RecycleOutcome =
+  | {
+      ok: true;
+      changed: boolean;
+      stateful: StatefulInstance;
+      previous: InstanceMark;
+      elapsed: number;
+      msg: string;
+    }
+  | { ok: false; msg: string; stateful?: StatefulInstance; previous?: InstanceMark; elapsed: number };
+
+export async function recycleStatefulInstance(
+  api: SpotinstApi,
+  req: RecycleRequest,
+  hooks: RecycleHooks,
+): Promise<RecycleOutcome> {
+  const started = hooks.now();
+  const deadline = started + req.waitTimeoutMs;
+  const elapsed = () => Math.round((hooks.now() - started) / 1000);
+  const fail = (
+    msg: string,
+    extra: { stateful?: StatefulInstance; previous?: InstanceMark } = {},
+  ): RecycleOutcome => ({
+    ok: false,
+    msg,
+    elapsed: elapsed(),
+    ...extra,
+  });
+
+  const poll = async (): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> => {
+    const all = await listWithThrottleGrace(api, req.groupId, hooks, deadline);
+    return { ssi: all.find((s) => s.id === req.ssiId), all };
+  };
+
+  // Resume: the action was issued before a crash. Never issue it twice.
+  if (req.inFlight) {
+    return waitForReplacement(
+      req.inFlight.previous,
+      "re-attached to a recycle issued at " + req.inFlight.issuedAt,
+    );
+  }
+
+  // 1. Wait until it (and its group) is ACTIVE.
+  let current: StatefulInstance;
+  for (;;) {
+    const { ssi, all } = await poll();
+    if (!ssi) return fail(`stateful instance ${req.ssiId} not found in group ${req.groupId}`);
+    if (ssi.state === "ERROR")
+      return fail(`stateful instance ${req.ssiId} is in ERROR; not recycling it`, { stateful: ssi });
+    if (ssi.state === "DEALLOCATED")
+      return fail(`stateful instance ${req.ssiId} is DEALLOCATED`, { stateful: ssi });
+    const blockers = req.requireGroupActive
+      ? all.filter((s) => s.id !== req.ssiId && s.state !== "ACTIVE")
+      : [];
+    const errored = blockers.find((s) => s.state === "ERROR");
+    if (errored) {
+      return fail(`group ${req.groupId} has ${errored.id} in ERROR; refusing to take another instance out`, {
+        stateful: ssi,
+      });
+    }
+    if (ssi.state === "ACTIVE" && blockers.length === 0) {
+      current = ssi;
+      break;
+    }
+    const why =
+      ssi.state !== "ACTIVE"
+        ? `${req.ssiId} is ${ssi.state}`
+        : `group ${req.groupId}: ${blockers.map((b) => `${b.id} ${b.state}`).join(", ")}`;
+    if (hooks.now() >= deadline) return fail(`timed out waiting to start: ${why}`, { stateful: ssi });
+    hooks.progress(`waiting for ACTIVE (${why})`);
+    await hooks.sleep(req.pollIntervalMs, hooks.signal);
+  }
+
+  const previous = markOf(current);
+  if (
+    req.runStartedAt &&
+    current.launchedAt &&
+    Date.parse(current.launchedAt) > Date.parse(req.runStartedAt)
+  ) {
+    return {
+      ok: true,
+      changed: false,
+      stateful: current,
+      previous,
+      elapsed: elapsed(),
+      msg: `already recycled: launched at ${current.launchedAt}, after this run started at ${req.runStartedAt}`,
+    };
+  }
+  if (req.check) {
+    return {
+      ok: true,
+      changed: true,
+      stateful: current,
+      previous,
+      elapsed: 0,
+      msg: `would recycle ${req.ssiId} (${current.instanceId})`,
+    };
+  }
+
+  // 2. Act.
+  await hooks.beforeIssue(previous);
+  try {
+    await api.statefulAction(req.groupId, req.ssiId, "recycle");
+  } catch (err) {
+    if (err instanceof RemoteError)
+      return fail(`recycle request failed: ${err.message}`, { stateful: current, previous });
+    throw err;
+  }
+  return waitForReplacement(previous, `recycled ${req.ssiId}`);
+
+  // 3. Wait for a different, ACTIVE instance.
+  async function waitForReplacement(prev: InstanceMark, what: string): Promise<RecycleOutcome> {
+    let pausedSince: number | undefined;
+    for (;;) {
+      const { ssi } = await poll();
+      if (!ssi)
+        return fail(`stateful instance ${req.ssiId} disappeared from group ${req.groupId}`, {
+          previous: prev,
+        });
+      const replaced = ssi.instanceId !== prev.instanceId || ssi.launchedAt !== prev.launchedAt;
+      if (ssi.state === "ACTIVE" && replaced && ssi.instanceId) {
+        return {
+          ok: true,
+          changed: true,
+          stateful: ssi,
+          previous: prev,
+          elapsed: elapsed(),
+          msg: `${what}: ${prev.instanceId} → ${ssi.instanceId} at ${ssi.privateIp ?? "no IP"}`,
+        };
+      }
+      if (ssi.state === "ERROR" || ssi.state === "DEALLOCATED") {
+        return fail(`recycle of ${req.ssiId} ended in ${ssi.state}`, { stateful: ssi, previous: prev });
+      }
+      if (ssi.state === "PAUSED") {
+        pausedSince ??= hooks.now();
+        if (hooks.now() - pausedSince > req.pausedGraceMs) {
+          return fail(`recycle of ${req.ssiId} stopped in PAUSED`, { stateful: ssi, previous: prev });
+        }
+      } else pausedSince = undefined;
+      if (hooks.now() >= deadline) {
+        return fail(`timed out after ${elapsed()} s: ${req.ssiId} is ${ssi.state}`, {
+          stateful: ssi,
+          previous: prev,
+        });
+      }
+      hooks.progress(`${ssi.state}`);
+      await hooks.sleep(req.pollIntervalMs, hooks.signal);
+    }
+  }
+}
+
+function markOf(s: StatefulInstance): InstanceMark {
+  return {
+    instanceId: s.instanceId ?? null,
+    launchedAt: s.launchedAt ?? null,
+    privateIp: s.privateIp ?? null,
+  };
+}
+
+/**
+ * The client already retries a 429 storm within its own bounds; while waiting on a recycle we
+ * keep polling past a client give-up too, as long as the overall deadline allows: a rate limit
+ * must not fail a recycle that is progressing.
+ */
+async function listWithThrottleGrace(
+  api: SpotinstApi,
+  groupId: string,
+  hooks: RecycleHooks,
+  deadline: number,
+): Promise<StatefulInstance[]> {
+  for (;;) {
+    try {
+      return await api.listStatefulInstances(groupId);
+    } catch (err) {
+      const throttled =
+        err instanceof RemoteError &&
+        (err.data.status === 429 || /Throttling|RequestLimitExceeded/.test(err.data.code ?? ""));
+      if (!throttled || hooks.now() >= deadline) throw err;
+      hooks.progress("rate limited; backing off");
+      await hooks.sleep(5_000, hooks.signal);
+    }
+  }
+}

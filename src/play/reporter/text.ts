@@ -1,0 +1,182 @@
+// Ansible-style text output (the default callback): banners, per-host lines, retries, the
+// recap; a live status line for long waits when a TTY is attached.
+import type { CleanResult, PlayEvent, TaskStatus } from "../events.js";
+import { banner, type Color, formatElapsed, formatWait, paint, pyJson, recapLine } from "./format.js";
+
+export interface LiveLine {
+  update(text: string): void;
+  clear(): void;
+}
+
+export interface TextReporterOptions {
+  write: (text: string) => void;
+  /** Warnings go here (stderr), as Ansible does. */
+  warn: (text: string) => void;
+  color: boolean;
+  verbosity: number;
+  /** Banner width: 79 off a TTY, terminal width − 1 (at least 79) on one. */
+  columns: number;
+  /** Only on a TTY: a status area rewritten in place. */
+  live?: LiveLine;
+  /** Print the total run time after the recap (off for golden tests). */
+  showElapsed?: boolean;
+}
+
+const STATUS_COLOR: Record<TaskStatus, Color> = {
+  ok: "ok",
+  changed: "changed",
+  failed: "error",
+  skipped: "skip",
+  unreachable: "unreachable",
+};
+
+export function createTextReporter(o: TextReporterOptions): (event: PlayEvent) => void {
+  const waits = new Map<string, string>();
+  let playName = "";
+  let check = false;
+  const renderLive = () => {
+    if (!o.live) return;
+    if (waits.size === 0) o.live.clear();
+    else o.live.update([...waits.values()].join("\n"));
+  };
+  const line = (text: string, color?: Color) => {
+    if (o.live && waits.size > 0) o.live.clear();
+    o.write(`${paint(text, color, o.color)}\n`);
+    if (o.live && waits.size > 0) renderLive();
+  };
+  const bannerLine = (text: string) => line(banner(text, o.columns));
+  const mark = (on: boolean) => (on ? " [CHECK MODE]" : "");
+  const dump = (r: CleanResult, verbose: boolean, action: string) => {
+    const shown = cleanForDisplay(r, action, o.verbosity);
+    return pyJson(shown, verbose || o.verbosity > 2 ? 4 : undefined);
+  };
+  return (e) => {
+    switch (e.type) {
+      case "playbook_start":
+        if (o.verbosity > 1) bannerLine(`PLAYBOOK: ${e.file.split("/").at(-1)}`);
+        if (e.check) bannerLine("DRY RUN");
+        break;
+      case "warning":
+        o.warn(`${paint(`[WARNING]: ${e.message}`, "warn", o.color)}\n`);
+        break;
+      case "play_start":
+        playName = e.play.name;
+        check = e.check;
+        break;
+      case "no_hosts_matched":
+        bannerLine(`PLAY [${playName}]${mark(check)}`);
+        line("skipping: no hosts matched", "skip");
+        break;
+      case "batch_start":
+        bannerLine(`PLAY [${playName}]${mark(check)}`);
+        break;
+      case "task_start":
+        bannerLine(`TASK [${e.task.name}]${mark(e.task.checkMode)}`);
+        if (o.verbosity >= 2) line(`task path: ${e.task.path}`, "debug");
+        break;
+      case "task_message":
+        line(e.message);
+        break;
+      case "task_progress":
+        waits.set(
+          `${e.host}\0${e.task.index}`,
+          `  ${e.message} [${label(e)}] ${formatWait(e.elapsedMs, e.timeoutMs)}`,
+        );
+        renderLive();
+        break;
+      case "task_retry": {
+        // As Ansible: shown for verbose-always modules (debug) or from -vvv; not cleaned like debug output.
+        const shown = e.verbose || o.verbosity > 2;
+        const more = shown ? `Result was: ${dump(e.result, e.verbose, "")}` : "";
+        line(
+          `FAILED - RETRYING: [${label(e)}]: ${e.task.name} (${e.retriesLeft} retries left).${more}`,
+          "debug",
+        );
+        break;
+      }
+      case "item_result": {
+        const item = typeof e.item === "string" ? e.item : pyJson(e.item);
+        const details = dump(e.result, e.verbose, e.task.action);
+        const verbose = e.verbose || o.verbosity > 0;
+        if (e.status === "failed" || e.status === "unreachable")
+          line(`failed: [${label(e)}] (item=${item}) => ${details}`, "error");
+        else if (e.status === "skipped")
+          line(`skipping: [${e.host}] => (item=${item}) ${verbose ? ` => ${details}` : ""}`, "skip");
+        else
+          line(
+            `${e.status}: [${label(e)}] => (item=${item})${verbose ? ` => ${details}` : ""}`,
+            STATUS_COLOR[e.status],
+          );
+        break;
+      }
+      case "task_result":
+        if (waits.delete(`${e.host}\0${e.task.index}`)) renderLive();
+        for (const [text, color] of resultLines(e, o.verbosity, dump)) line(text, color);
+        break;
+      case "no_more_hosts":
+        bannerLine("NO MORE HOSTS LEFT");
+        break;
+      case "playbook_end":
+        waits.clear();
+        renderLive();
+        bannerLine("PLAY RECAP");
+        for (const [host, s] of Object.entries(e.stats)) line(recapLine(host, s, o.color));
+        line("");
+        if (check) bannerLine("DRY RUN");
+        if (o.showElapsed !== false) line(formatElapsed(e.elapsedMs));
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+type ResultEvent = Extract<PlayEvent, { type: "task_result" }>;
+
+function resultLines(
+  e: ResultEvent,
+  verbosity: number,
+  dump: (r: CleanResult, verbose: boolean, action: string) => string,
+): [string, Color | undefined][] {
+  const out: [string, Color | undefined][] = [];
+  const verbose = e.verbose || verbosity > 0;
+  const details = () => dump(e.result, e.verbose, e.task.action);
+  if (e.status === "unreachable")
+    out.push([`fatal: [${label(e)}]: UNREACHABLE! => ${details()}`, "unreachable"]);
+  else if (e.status === "failed") {
+    // A failed loop was already shown item by item.
+    if (!e.task.loop || !Array.isArray(e.result.results))
+      out.push([`fatal: [${label(e)}]: FAILED! => ${details()}`, "error"]);
+    if (e.ignored) out.push(["...ignoring", "skip"]);
+  } else if (e.status === "skipped")
+    out.push([`skipping: [${e.host}]${verbose ? ` => ${details()}` : ""}`, "skip"]);
+  else if (!e.task.loop || !Array.isArray(e.result.results)) {
+    out.push([`${e.status}: [${label(e)}]${verbose ? ` => ${details()}` : ""}`, STATUS_COLOR[e.status]]);
+  }
+  return out;
+}
+
+function label(e: { host: string; delegate?: string }): string {
+  return e.delegate ? `${e.host} -> ${e.delegate}` : e.host;
+}
+
+const DEBUG_HIDDEN = ["changed", "failed", "skipped", "invocation", "skip_reason"];
+
+/** What Ansible's callback removes before showing a result. */
+function cleanForDisplay(r: CleanResult, action: string, verbosity: number): CleanResult {
+  const out: CleanResult = { ...r };
+  // Statuses are already in the line ("fatal:", "skipping:"), as in Ansible's clean_copy().
+  delete out.failed;
+  delete out.skipped;
+  if (verbosity < 3) {
+    delete out.invocation;
+    delete out.diff;
+  }
+  delete out.exception;
+  if (action === "debug") {
+    if ("msg" in out) {
+      for (const k of Object.keys(out)) if (!["msg", "warnings", "deprecations"].includes(k)) delete out[k];
+    } else for (const k of DEBUG_HIDDEN) delete out[k];
+  }
+  return out;
+}
