@@ -3,14 +3,30 @@
 // exit code. Nothing else in rollcall calls process.exit or prints.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import yargs from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import { type CliContext, createProcessContext } from "./context.js";
-import { demoCommand } from "./demo.js";
-import { inventoryCommand, isBareInventoryCall } from "./inventory.js";
-import { playCommand } from "./play.js";
-import { rosterCommand } from "./roster.js";
-import { simCommand } from "./sim.js";
+import type { CommandModule } from "yargs";
+
+// biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
+type CommandFactory = (ctx: CliContext) => CommandModule<any, any>;
+
+/**
+ * Commands load on demand: Ansible runs `rollcall --list` on every use, so start-up must not pay
+ * for the runner, the simulator or the AWS SDK when it only prints an inventory.
+ */
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  inventory: async () => (await import("./inventory.js")).inventoryCommand,
+  roster: async () => (await import("./roster.js")).rosterCommand,
+  play: async () => (await import("./play.js")).playCommand,
+  sim: async () => (await import("./sim.js")).simCommand,
+  demo: async () => (await import("./demo.js")).demoCommand,
+};
+
+/** `rollcall --list` / `rollcall --host NAME`, as Ansible calls a script inventory. */
+export function isBareInventoryCall(argv: readonly string[]): boolean {
+  const first = argv[0];
+  return first === "--list" || first === "--host" || (first?.startsWith("--host=") ?? false);
+}
 
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   // The AWS SDK prints a multi-line notice about Node 20 on first use; Ansible would show any
@@ -20,14 +36,21 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
   const debug = args.includes("--debug");
   try {
-    await yargs(args)
-      .scriptName("rollcall")
-      .usage("$0 <command> [options]")
-      .command(inventoryCommand(ctx))
-      .command(rosterCommand(ctx))
-      .command(playCommand(ctx))
-      .command(simCommand(ctx))
-      .command(demoCommand(ctx))
+    if (isBareInventoryCall(argv)) {
+      const inventory = await import("./inventory.js");
+      const call = inventory.parseScriptInventoryCall(argv);
+      if (call) {
+        await inventory.printInventory(call, ctx);
+        return ctx.exitCode;
+      }
+    }
+    const first = args[0] ?? "";
+    const names = Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+    const factories = await Promise.all(names.map((n) => COMMANDS[n]!()));
+    const { default: yargs } = await import("yargs");
+    const cli = yargs(args).scriptName("rollcall").usage("$0 <command> [options]");
+    for (const factory of factories) cli.command(factory(ctx));
+    await cli
       .option("debug", { type: "boolean", describe: "show stack traces for internal errors", global: true })
       .demandCommand(1, "name a command (see --help)")
       .strict()
@@ -79,6 +102,11 @@ function isMainModule(): boolean {
 }
 
 if (isMainModule()) {
+  // `rollcall inventory --list | head`: a closed pipe is the reader's choice, not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const ctx = createProcessContext();
   runCli(process.argv.slice(2), ctx).then((code) => {
     process.exitCode = code;

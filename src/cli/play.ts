@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from "yargs";
 import yargs from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import type { Inventory, InventoryNote } from "../inventory/model.js";
+import type { PlayEvent } from "../play/events.js";
 import { parseExtraVars } from "../play/extra-vars.js";
 import { emptyInventory, hostListInventory, isHostList } from "../play/inventory.js";
 import { formatHostList, formatTaskList } from "../play/list.js";
@@ -16,7 +17,9 @@ import { preparePlaybook } from "../play/prepare.js";
 import { createJsonReporter } from "../play/reporter/json.js";
 import { createTextReporter, type LiveLine } from "../play/reporter/text.js";
 import { runPlaybook } from "../play/runner.js";
+import { createSshConnector } from "../play/ssh-connection.js";
 import { type CliContext, cacheDirOf } from "./context.js";
+import { createCacheInvalidator, installInterruptHandlers, runServices, wireRunJournal } from "./play-journal.js";
 
 export interface PlayArgs {
   playbook: string;
@@ -31,6 +34,8 @@ export interface PlayArgs {
   "syntax-check"?: boolean;
   forks?: number;
   resume?: boolean;
+  user?: string;
+  "private-key"?: string;
 }
 
 export type LoadInventory = (
@@ -41,6 +46,8 @@ export type LoadInventory = (
     cacheDir: string;
     refreshCache: boolean;
     note: (note: InventoryNote) => void;
+    /** The cache entries the inventory came from (a recycle invalidates them). */
+    onCacheKeys?: (keys: string[]) => void;
   },
 ) => Promise<Inventory>;
 
@@ -55,6 +62,8 @@ export interface PlayDeps {
   columns?: number;
   /** Print the total run time after the recap (default true). */
   showElapsed?: boolean;
+  /** A second Ctrl-C: leave at once (default process.exit). */
+  exitNow?: (code: number) => void;
 }
 
 export function playCommand(ctx: CliContext, deps: PlayDeps = {}): CommandModule<object, PlayArgs> {
@@ -87,6 +96,12 @@ function playOptions(y: Argv) {
       describe: "k=v, @file.yml or a JSON/YAML mapping (repeatable)",
     })
     .option("json", { type: "boolean", describe: "print one JSON event per line instead of text" })
+    .option("user", { alias: "u", type: "string", describe: "SSH login user (beats ansible_user, ssh.user)" })
+    .option("private-key", {
+      alias: "key-file",
+      type: "string",
+      describe: "SSH private key file (beats ansible_ssh_private_key_file, ssh.private_key)",
+    })
     .option("verbose", { alias: "v", type: "count", describe: "more output (-vvv for the most)" })
     .option("list-hosts", { type: "boolean", describe: "list the hosts each play would run on, run nothing" })
     .option("list-tasks", { type: "boolean", describe: "list the tasks of each play, run nothing" })
@@ -100,12 +115,13 @@ function playOptions(y: Argv) {
       default: 5,
       describe: "hosts of a batch that run at once",
     })
-    .option("resume", { type: "boolean", describe: "resume an interrupted run (not implemented yet)" });
+    .option("resume", {
+      type: "boolean",
+      describe: "continue an interrupted run of the same playbook, inventory, --limit and -e",
+    });
 }
 
 export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = {}): Promise<void> {
-  if (args.resume)
-    throw new UsageError("--resume is not implemented yet: the run journal comes in a later version");
   const forks = args.forks ?? 5;
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`--forks: expected a whole number ≥ 1, got ${args.forks}`);
@@ -121,7 +137,8 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
     return;
   }
   const verbosity = args.verbose ?? 0;
-  const inventory = await inventoryFor(inventorySpec, ctx, deps, verbosity);
+  const invalidator = createCacheInvalidator(cacheDirOf(ctx));
+  const inventory = await inventoryFor(inventorySpec, ctx, deps, verbosity, args.resume === true, invalidator);
   const limit = args.limit?.startsWith("@") ? await readLimitFile(args.limit.slice(1), ctx) : args.limit;
   const prepared = await preparePlaybook(playbook, inventory, { extraVars: extra.vars, limit, env: ctx.env });
   if (!prepared.ok) throw new UsageError(prepared.issues);
@@ -131,27 +148,59 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
     if (args["list-tasks"]) ctx.stdout(formatTaskList(prepared.value));
     return;
   }
-  const onEvent = args.json ? createJsonReporter(ctx.stdout) : textReporter(ctx, deps, verbosity);
+  const report = args.json ? createJsonReporter(ctx.stdout) : textReporter(ctx, deps, verbosity);
+  const wiring = await wireRunJournal(args, inventorySpec, prepared.value, ctx);
+  const onEvent = (e: PlayEvent) => {
+    wiring.observe(e);
+    report(e);
+  };
+  // One SSH pool per run (connection: ssh); closed in `finally`, so also after Ctrl-C.
+  const ssh = createSshConnector({
+    env: ctx.env,
+    homeDir: ctx.homeDir,
+    overrides: {
+      ...(args.user ? { user: args.user } : {}),
+      ...(args["private-key"] ? { privateKey: keyPath(args["private-key"], ctx.cwd) } : {}),
+    },
+    defaultUser: ctx.env.USER || ctx.env.LOGNAME,
+    onWarning: (m) => ctx.stderr(`[WARNING]: ${m}\n`),
+  });
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const uninstallInterrupts = installInterruptHandlers(
+    controller,
+    () =>
+      ctx.stderr(
+        `\nrollcall: interrupted: starting nothing new (Ctrl-C again to exit at once)\n${wiring.interruptNotice()}`,
+      ),
+    deps.exitNow ?? ((code) => process.exit(code)),
+  );
+  const signal = deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal;
   try {
     const result = await runPlaybook(prepared.value, {
       check: args.check === true,
       forks,
       verbosity,
-      services: { ...deps.services, env: ctx.env, cwd: ctx.cwd },
+      services: {
+        connect: ssh.connect,
+        ...runServices(ctx, signal, verbosity),
+        ...(wiring.journal && { journal: wiring.journal }),
+        invalidateInventory: invalidator.invalidate,
+        ...deps.services,
+        env: ctx.env,
+        cwd: ctx.cwd,
+      },
       onEvent,
-      signal: deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal,
+      signal,
       now: deps.now,
       random: deps.random,
+      skipHost: wiring.skipHost,
     });
     if (result.interrupted) ctx.stderr("rollcall: interrupted\n");
+    await wiring.finish(result.exitCode, result.interrupted);
     ctx.exitCode = result.exitCode;
   } finally {
-    process.removeListener("SIGINT", stop);
-    process.removeListener("SIGTERM", stop);
+    await ssh.close();
+    uninstallInterrupts();
   }
 }
 
@@ -180,6 +229,8 @@ async function inventoryFor(
   ctx: CliContext,
   deps: PlayDeps,
   verbosity: number,
+  resume: boolean,
+  invalidator: ReturnType<typeof createCacheInvalidator>,
 ): Promise<Inventory> {
   if (!spec) return emptyInventory();
   if (isHostList(spec)) return hostListInventory(spec);
@@ -188,7 +239,9 @@ async function inventoryFor(
     env: ctx.env,
     homeDir: ctx.homeDir,
     cacheDir: cacheDirOf(ctx),
-    refreshCache: false,
+    // A resumed run follows a crash, maybe mid-recycle: never trust a cache from before it.
+    refreshCache: resume,
+    onCacheKeys: invalidator.onCacheKeys,
     note: (n) => {
       if (n.level === "warn") ctx.stderr(`[WARNING]: ${n.message}\n`);
       else if (verbosity > 0) ctx.stderr(`${n.message}\n`);
@@ -201,6 +254,11 @@ const loadInventoryModule: LoadInventory = async (file, options) => {
   const { loadInventory } = await import("../inventory/collect.js");
   return loadInventory(file, options);
 };
+
+/** `~/…` is left for the SSH layer to expand against the home dir; anything else is from the cwd. */
+function keyPath(path: string, cwd: string): string {
+  return path.startsWith("~/") ? path : resolve(cwd, path);
+}
 
 async function readLimitFile(file: string, ctx: CliContext): Promise<string> {
   try {

@@ -23,6 +23,8 @@ export interface InventoryContext {
   refreshCache?: boolean;
   note?: (note: InventoryNote) => void;
   signal?: AbortSignal;
+  /** Told which cache entries the inventory came from, so a recycle can invalidate them. */
+  onCacheKeys?: (keys: string[]) => void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each source has its own config and raw types
@@ -48,16 +50,18 @@ export async function collectInventory(
   config: InventoryConfig,
   configFile: string,
   ctx: InventoryContext,
-): Promise<{ inventory: Inventory; records: HostRecord[] }> {
+): Promise<{ inventory: Inventory; records: HostRecord[]; cacheKeys: string[] }> {
   const note = ctx.note ?? (() => {});
   const sctx: SourceContext = { env: ctx.env, homeDir: ctx.homeDir, note, signal: ctx.signal };
   const cache = config.cache.enabled ? await openCache(ctx.cacheDir) : undefined;
+  const cacheKeys: string[] = [];
   try {
     const perSource = await Promise.all(
       config.sources.map((source, i) =>
-        collectSource(source, sourceLabel(source, i), config, sctx, cache, ctx),
+        collectSource(source, sourceLabel(source, i), config, sctx, cache, ctx, cacheKeys),
       ),
     );
+    ctx.onCacheKeys?.(cacheKeys);
     const records = perSource.flat();
     const compose = await createComposer(config.compose, configFile);
     const { inventory, notes } = buildInventory(records, {
@@ -68,7 +72,7 @@ export async function collectInventory(
       compose,
     });
     for (const n of notes) note(n);
-    return { inventory, records };
+    return { inventory, records, cacheKeys };
   } finally {
     await cache?.close();
   }
@@ -88,6 +92,7 @@ async function collectSource(
   sctx: SourceContext,
   cache: Cache | undefined,
   ctx: InventoryContext,
+  cacheKeys: string[],
 ): Promise<HostRecord[]> {
   const impl = SOURCES[source.type];
   if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, 2);
@@ -99,6 +104,7 @@ async function collectSource(
     if (cacheable) {
       const { cacheKey } = await import("../cache/source-cache.js");
       key = cacheKey({ type: source.type, ...(await impl.cacheIdentity(source, sctx)) });
+      cacheKeys.push(key);
       if (!ctx.refreshCache) raw = await cache.get(key);
     }
     if (raw === undefined) {

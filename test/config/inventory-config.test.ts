@@ -44,7 +44,7 @@ describe("loadInventoryConfig", () => {
     ["hostnames: [private-ip]\n", /inv\.yml:1:1: sources: missing required option/],
     [
       "sources:\n  - type: spotnst\n",
-      /inv\.yml:2:11: sources\.0\.type: expected one of "spotinst", "static", got the string "spotnst" \(did you mean "spotinst"\?\)/,
+      /inv\.yml:2:11: sources\.0\.type: expected one of "spotinst", "aws", "static", got the string "spotnst" \(did you mean "spotinst"\?\)/,
     ],
     ["", /inv\.yml:1:1: empty config/],
   ])("reports %j with its position", async (text, message) => {

@@ -65,6 +65,31 @@ describe.runIf(run)("ansible-inventory over inventories/demo", () => {
     }
   });
 
+  it("shows the ASG groups with their InService hosts next to the Spotinst groups", async () => {
+    const theirs = await runProgram("ansible-inventory", ["-i", "inventories/demo", "--list"], env);
+    expect(theirs.code, theirs.stderr).toBe(0);
+    const ansible = JSON.parse(theirs.stdout);
+    const world = sim.aws.world;
+    const inServiceOf = (asg: { members: string[] }) =>
+      asg.members.map((id) => world.instances.get(id)!).filter((i) => i.lifecycleState === "InService");
+    const asgs = [...world.asgs.values()].filter((a) => inServiceOf(a).length > 0);
+    expect(asgs.length).toBeGreaterThanOrEqual(2);
+    expect(ansible.autoscaling_groups.children).toEqual(expect.arrayContaining(asgs.map((a) => a.name)));
+    expect(ansible.elastigroups.children).toEqual(expect.arrayContaining(["kafka-prod", "zookeeper-prod"]));
+    for (const asg of asgs) {
+      const inService = inServiceOf(asg);
+      expect(ansible[asg.name].hosts.sort()).toEqual(inService.map((i) => i.privateIp).sort());
+      for (const i of inService) {
+        expect(ansible._meta.hostvars[i.privateIp]).toMatchObject({
+          asg_name: asg.name,
+          asg_lifecycle_state: "InService",
+          ec2_instance_id: i.id,
+          ansible_host: i.privateIp,
+        });
+      }
+    }
+  });
+
   it("--graph shows the groups and their hosts", async () => {
     const graph = await runProgram("ansible-inventory", ["-i", "inventories/demo", "--graph"], env);
     expect(graph.code, graph.stderr).toBe(0);

@@ -152,12 +152,6 @@ describe("bad inputs → one line, documented exit code", () => {
       code: ExitCode.remote,
       line: /^source aws: autoscaling DescribeAutoScalingGroups \(us-east-1\) failed: ECONNREFUSED: /,
     },
-    {
-      name: "assume_role_arn without the STS package",
-      yaml: "sources:\n  - type: aws\n    regions: [us-east-1]\n    assume_role_arn: arn:aws:iam::123456789012:role/inventory\n",
-      code: ExitCode.usage,
-      line: /^assume_role_arn needs the package @aws-sdk\/client-sts, which is not installed$/,
-    },
   ];
 
   for (const c of cases) {

@@ -133,10 +133,14 @@ describe("rollcall sim as a child process", () => {
         });
         child.on("exit", () => reject(new Error(`exited before ready: ${err}`)));
       });
-      expect(out.split("\n").slice(0, 4)).toEqual([
+      expect(out.split("\n").slice(0, 8)).toEqual([
         expect.stringMatching(/^SPOTINST_API_URL=http:\/\/127\.0\.0\.1:\d+$/),
         "SPOTINST_ACCOUNT_ID=act-5e1f0001",
         expect.stringMatching(/^SPOTINST_API_TOKEN=\S+$/),
+        expect.stringMatching(/^AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+$/),
+        expect.stringMatching(/^AWS_REGION=[a-z]+-[a-z]+-\d$/),
+        expect.stringMatching(/^AWS_ACCESS_KEY_ID=\S+$/),
+        expect.stringMatching(/^AWS_SECRET_ACCESS_KEY=\S+$/),
         "ready",
       ]);
       const env = parseEnv(out);

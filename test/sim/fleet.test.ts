@@ -40,11 +40,11 @@ accounts:
         stateful: false
         count: 4
 aws:
-  anything: [goes, here]
+  regions: [us-east-1]
 `;
 
 describe("parseFleet", () => {
-  it("parses a fleet with defaults filled in and the aws key passed through", () => {
+  it("parses a fleet with defaults filled in and the aws section kept for the AWS part", () => {
     const r = parseFleet(EXAMPLE, "fleet.yml");
     if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
     const [kafka, workers] = r.value.accounts[0]!.groups;
@@ -63,7 +63,7 @@ describe("parseFleet", () => {
       listen: false,
     });
     expect(workers).toMatchObject({ stateful: false, count: 4 });
-    expect(r.value.aws).toEqual({ anything: ["goes", "here"] });
+    expect(r.value.aws).toEqual({ regions: ["us-east-1"] });
     // Group timings over fleet timings over the built-in defaults; a number splits 1/3 + 2/3.
     expect(resolveTimings(r.value, kafka!)).toMatchObject({
       recycleStop: 30,
@@ -182,10 +182,14 @@ describe("startSimulator options", () => {
     expect((err as Error).message).toMatch(message);
   });
 
-  it("returns exactly the Spotinst client env of the first account", async () => {
+  it("returns exactly the client env: the first Spotinst account and the AWS endpoint", async () => {
     const sim = await startSimulator({ host: "127.0.0.1", timeScale: 1000 });
     try {
       expect(Object.keys(sim.env).sort()).toEqual([
+        "AWS_ACCESS_KEY_ID",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_SECRET_ACCESS_KEY",
         "SPOTINST_ACCOUNT_ID",
         "SPOTINST_API_TOKEN",
         "SPOTINST_API_URL",

@@ -145,18 +145,14 @@ function toRawGroup(
   };
 }
 
-function commonVars(group: RawGroup, accountId: string): Vars {
-  return {
-    spotinst_accountId: accountId,
-    spotinst_esg_id: group.id,
-    spotinst_esg_name: group.name,
-    spotinst_esg_region: group.region,
-  };
-}
-
-function prefixed(record: object): Vars {
+/** `spotinst_<field>` for every field, plus the account and group the instance belongs to. */
+function hostVars(record: object, group: RawGroup, accountId: string): Vars {
   const vars: Vars = {};
-  for (const [k, v] of Object.entries(record)) vars[`spotinst_${k}`] = v;
+  for (const k in record) vars[`spotinst_${k}`] = (record as Record<string, unknown>)[k];
+  vars.spotinst_accountId = accountId;
+  vars.spotinst_esg_id = group.id;
+  vars.spotinst_esg_name = group.name;
+  if (group.region !== undefined) vars.spotinst_esg_region = group.region;
   return vars;
 }
 
@@ -182,7 +178,7 @@ function statefulHost(
       "ssi-id": ssi.id,
     },
     address: ssi.privateIp ?? undefined,
-    vars: { ...prefixed(ssi), ...commonVars(group, accountId) },
+    vars: hostVars(ssi, group, accountId),
     groups: groupRefs(group),
     tags: group.tags,
     launchedAt: ssi.launchedAt ?? ssi.createdAt,
@@ -204,7 +200,7 @@ function groupInstanceHost(
       "instance-id": inst.instanceId,
     },
     address: inst.privateIp ?? undefined,
-    vars: { ...prefixed(inst), ...commonVars(group, accountId) },
+    vars: hostVars(inst, group, accountId),
     groups: groupRefs(group),
     tags: group.tags,
     launchedAt: inst.createdAt,

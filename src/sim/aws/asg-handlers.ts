@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { hookHandlers } from "./asg-hook-handlers.js";
 import { reconcile, terminateInstance } from "./asg-lifecycle.js";
+import { tagHandlers } from "./asg-tag-handlers.js";
 import type { Handler, RequestInfo } from "./ec2-handlers.js";
 import { AwsFault, bool, int, members, paginate, type QueryNode, str, strings, structs } from "./protocol.js";
 import { type AwsWorld, requireAsg, type SimAsg, type SimInstance } from "./world.js";
@@ -15,12 +16,14 @@ export const asgHandlers: Record<string, Handler> = {
   SetDesiredCapacity: setDesiredCapacity,
   CreateOrUpdateTags: createOrUpdateTags,
   ...hookHandlers,
+  ...tagHandlers,
 };
 
 export const asgMutatingActions = new Set([
   "TerminateInstanceInAutoScalingGroup",
   "SetDesiredCapacity",
   "CreateOrUpdateTags",
+  "DeleteTags",
   "CompleteLifecycleAction",
   "RecordLifecycleActionHeartbeat",
 ]);

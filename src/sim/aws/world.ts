@@ -120,6 +120,8 @@ export interface AwsWorld {
   /** Listener opens/closes in flight, so tests can wait for sockets to settle. */
   pendingIo: Set<Promise<void>>;
   onLifecycleAction?: (n: LifecycleNotification) => void;
+  /** `region/asg` → instance refreshes DescribeInstanceRefreshes reports (set by tests; none run). */
+  instanceRefreshes?: Map<string, { id: string; status: string; statusReason?: string }[]>;
   nextId(prefix: string, width?: number): string;
 }
 

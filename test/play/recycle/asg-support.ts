@@ -1,0 +1,136 @@
+// Shared pieces of the asg_recycle tests: the simulator at a high time scale, an inventory that
+// reads only its ASGs, running `rollcall play` in-process, and reading the simulator's timeline.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type PlayDeps, runPlayArgv } from "../../../src/cli/play.js";
+import type { PlayEvent } from "../../../src/play/events.js";
+import { findAsg, type SimAsg } from "../../../src/sim/aws/index.js";
+import { isOutdated } from "../../../src/sim/aws/index.js";
+import { type Simulator, startSimulator } from "../../../src/sim/index.js";
+import { memoryContext } from "../support.js";
+
+export const REGION = "us-east-1";
+export const ASG = "kafka-asg-prod";
+/** 1 real ms = 1 simulated s: a 30 s boot takes 30 ms, sockets are real. */
+export const TIME_SCALE = 1000;
+
+export async function startAsgSim(): Promise<Simulator> {
+  return startSimulator({ timeScale: TIME_SCALE });
+}
+
+export function kafka(sim: Simulator): SimAsg {
+  return findAsg(sim.aws.world, REGION, ASG)!;
+}
+
+/** The group's members now, oldest first, with whether each is outdated. */
+export function members(sim: Simulator, asg: SimAsg) {
+  return asg.members.map((id) => {
+    const inst = sim.aws.world.instances.get(id)!;
+    return { id, ip: inst.privateIp, state: inst.lifecycleState, outdated: isOutdated(sim.aws.world, asg, inst) };
+  });
+}
+
+export function playbook(o: { strategy?: string; waitTimeout?: number; extra?: string } = {}): string {
+  return `- name: Rolling upgrade
+  hosts: ${ASG}
+  serial: 1
+  order: oldest_first
+  max_fail_percentage: 0
+  tasks:
+    - name: recycle
+      asg_recycle:
+        strategy: ${o.strategy ?? "auto"}
+        only_if_outdated: true
+        wait_timeout: ${o.waitTimeout ?? 10}
+        poll_interval: 0.01
+${o.extra ?? ""}      register: recycled
+    - name: port
+      wait_for: { host: "{{ recycled.instance.privateIp }}", port: 9092, timeout: 5 }
+      when: recycled.changed
+`;
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  events: PlayEvent[];
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "rollcall-asg-"));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `rollcall play play.yml -i inv.yml --json …` in-process with the simulator's env. */
+export async function runPlay(
+  dir: string,
+  sim: Simulator,
+  pb: string,
+  args: string[] = [],
+  deps: PlayDeps = {},
+): Promise<Run> {
+  await writeFile(join(dir, "play.yml"), pb);
+  await writeFile(
+    join(dir, "inv.yml"),
+    `sources:\n  - type: aws\n    name: sim\n    regions: [${REGION}]\ncache: { enabled: false }\n`,
+  );
+  const ctx = memoryContext(dir, sim.env);
+  const code = await runPlayArgv(["play.yml", "-i", "inv.yml", "--json", ...args], ctx, {
+    showElapsed: false,
+    ...deps,
+  });
+  const stdout = ctx.out.join("");
+  const events = stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as PlayEvent);
+  return { code, stdout, stderr: ctx.err.join(""), events };
+}
+
+export type TaskResult = Extract<PlayEvent, { type: "task_result" }>;
+
+export function taskResults(events: PlayEvent[], task: string): TaskResult[] {
+  return events.filter((e): e is TaskResult => e.type === "task_result" && e.task.name === task);
+}
+
+/** Fewest and most InService members of the group since timeline index `from`. */
+export function inServiceRange(sim: Simulator, from: number, initial: number): { min: number; max: number } {
+  let n = initial;
+  let min = n;
+  let max = n;
+  for (const e of sim.shared.timeline.slice(from)) {
+    if (e.type !== "state" || e.detail.asg !== ASG) continue;
+    if (e.detail.from === "InService") n--;
+    if (e.detail.to === "InService") n++;
+    min = Math.min(min, n);
+    max = Math.max(max, n);
+  }
+  return { min, max };
+}
+
+/** Instances of the group that started terminating since `from`, in order. */
+export function terminated(sim: Simulator, from: number): string[] {
+  return sim.shared.timeline
+    .slice(from)
+    .filter((e) => e.type === "state" && e.detail.asg === ASG && String(e.detail.to).startsWith("Terminating"))
+    .map((e) => e.subject);
+}
+
+export function count(sim: Simulator, action: string): number {
+  return sim.aws.world.requestCounts[`autoscaling:${action}`] ?? 0;
+}
+
+/** Wait (real time, bounded) until `test` holds. */
+export async function until(test: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
