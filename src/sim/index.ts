@@ -3,7 +3,7 @@
 // state: `rollcall sim` and the tests both call this.
 import { isIPv4 } from "node:net";
 import { UsageError } from "../errors.js";
-import { createIpAllocator } from "./addresses.js";
+import { claimIpAllocator, createIpAllocator, type IpAllocator } from "./addresses.js";
 import { type AwsSim, startAwsSim } from "./aws/index.js";
 import { createClock } from "./clock.js";
 import { createFaultPlan } from "./faults.js";
@@ -69,7 +69,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   checkOptions(options);
   const fleet = options.fleet ?? defaultFleet();
   const seed = options.seed ?? 1;
-  const shared = createSimShared(options);
+  const shared = createSimShared(options, await claimIpAllocator());
   const parts: SimPart[] = [];
   const world = createSpotinstWorld(shared, fleet, { seed, onIncident: options.onIncident });
   parts.push({ env: {}, close: () => world.close() });
@@ -79,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     for (const part of [...parts].reverse()) await part.close();
     shared.clock.cancelAll();
     await shared.listeners.closeAll();
+    await shared.ips.release();
   };
 
   try {
@@ -124,6 +125,7 @@ export function createSimShared(
     SimulatorOptions,
     "host" | "latencyMs" | "faultRate" | "hangRate" | "retryAfterSec" | "timeScale" | "seed"
   >,
+  ips: IpAllocator = createIpAllocator(),
 ): SimShared {
   const clock = createClock(options.timeScale ?? 1);
   const timeline: TimelineEvent[] = [];
@@ -132,9 +134,9 @@ export function createSimShared(
   };
   return {
     clock,
-    // Not seeded from options.seed: parallel test processes with the same seed must still get
+    // Not seeded from options.seed: parallel simulators with the same seed must still get
     // different /16s (see addresses.ts).
-    ips: createIpAllocator(),
+    ips,
     listeners: createListenerPool((e) =>
       record({ type: e.type, subject: e.owner, detail: { ip: e.ip, port: e.port } }),
     ),

@@ -1,7 +1,7 @@
 // The AWS fake on its own shared infra (clock, addresses, faults, listeners), without the
 // Spotinst half: for benchmarks and tests that only need AWS. `startSimulator` is the way to
 // run the whole simulator.
-import { createIpAllocator } from "../addresses.js";
+import { claimIpAllocator, createIpAllocator } from "../addresses.js";
 import { createClock } from "../clock.js";
 import { createFaultPlan, type FaultOptions } from "../faults.js";
 import { createListenerPool } from "../listeners.js";
@@ -42,6 +42,7 @@ export async function startStandaloneAwsSim(
 ): Promise<AwsSim & { shared: SimShared; stop(): Promise<void> }> {
   const { timeScale, latencyMs, faults, ...simOptions } = options;
   const shared = createStandaloneShared({ timeScale, latencyMs, faults });
+  shared.ips = await claimIpAllocator();
   const sim = await startAwsSim(shared, fleet, simOptions);
   return {
     ...sim,
@@ -50,6 +51,7 @@ export async function startStandaloneAwsSim(
       await sim.close();
       shared.clock.cancelAll();
       await shared.listeners.closeAll();
+      await shared.ips.release();
     },
   };
 }
