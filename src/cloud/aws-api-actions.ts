@@ -20,6 +20,8 @@ type Actions = Pick<
   | "terminateInstanceInAutoScalingGroup"
   | "setDesiredCapacity"
   | "createOrUpdateTags"
+  | "deleteTags"
+  | "describeInstanceRefreshes"
   | "describeLifecycleHooks"
   | "completeLifecycleAction"
   | "recordLifecycleActionHeartbeat"
@@ -76,6 +78,30 @@ export function createActions({ ec2, asg, ec2Sdk, asgSdk, call }: AwsSeam): Acti
           }),
         ),
       );
+    },
+
+    async deleteTags(asgName, keys) {
+      await call("autoscaling", "DeleteTags", () =>
+        asg.send(
+          new asgSdk.DeleteTagsCommand({
+            Tags: keys.map((Key) => ({ ResourceId: asgName, ResourceType: "auto-scaling-group", Key })),
+          }),
+        ),
+      );
+    },
+
+    async describeInstanceRefreshes(asgName) {
+      // Only the newest page: an active refresh is always among the most recent ones.
+      const out = await call("autoscaling", "DescribeInstanceRefreshes", () =>
+        asg.send(
+          new asgSdk.DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName, MaxRecords: 50 }),
+        ),
+      );
+      return (out.InstanceRefreshes ?? []).map((r) => ({
+        id: r.InstanceRefreshId ?? "",
+        status: r.Status ?? "Unknown",
+        statusReason: r.StatusReason,
+      }));
     },
 
     async describeLifecycleHooks(asgName, hookNames) {

@@ -71,6 +71,11 @@ export interface AwsApi {
     asgName: string,
     tags: { key: string; value: string; propagateAtLaunch?: boolean }[],
   ): Promise<void>;
+  deleteTags(asgName: string, keys: string[]): Promise<void>;
+  /** The group's instance refreshes, newest first (status Pending/InProgress/… = one is active). */
+  describeInstanceRefreshes(
+    asgName: string,
+  ): Promise<{ id: string; status: string; statusReason?: string }[]>;
   describeLifecycleHooks(asgName: string, hookNames?: string[]): Promise<LifecycleHookInfo[]>;
   completeLifecycleAction(input: LifecycleActionRef & { result: "CONTINUE" | "ABANDON" }): Promise<void>;
   recordLifecycleActionHeartbeat(input: LifecycleActionRef): Promise<void>;

@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type PlayDeps, runPlayArgv } from "../../../src/cli/play.js";
 import type { PlayEvent } from "../../../src/play/events.js";
-import { findAsg, type SimAsg } from "../../../src/sim/aws/index.js";
-import { isOutdated } from "../../../src/sim/aws/index.js";
+import { findAsg, isOutdated, type SimAsg } from "../../../src/sim/aws/index.js";
 import { type Simulator, startSimulator } from "../../../src/sim/index.js";
 import { memoryContext } from "../support.js";
 
@@ -16,7 +15,15 @@ export const ASG = "kafka-asg-prod";
 export const TIME_SCALE = 1000;
 
 export async function startAsgSim(): Promise<Simulator> {
-  return startSimulator({ timeScale: TIME_SCALE });
+  // Each simulator takes a 127.N/16; one started by another process (a parallel test file, a
+  // colleague's run) may hold the same N. Starting again moves on to the next N.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSimulator({ timeScale: TIME_SCALE });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw err;
+    }
+  }
 }
 
 export function kafka(sim: Simulator): SimAsg {
@@ -27,7 +34,12 @@ export function kafka(sim: Simulator): SimAsg {
 export function members(sim: Simulator, asg: SimAsg) {
   return asg.members.map((id) => {
     const inst = sim.aws.world.instances.get(id)!;
-    return { id, ip: inst.privateIp, state: inst.lifecycleState, outdated: isOutdated(sim.aws.world, asg, inst) };
+    return {
+      id,
+      ip: inst.privateIp,
+      state: inst.lifecycleState,
+      outdated: isOutdated(sim.aws.world, asg, inst),
+    };
   });
 }
 
@@ -118,7 +130,9 @@ export function inServiceRange(sim: Simulator, from: number, initial: number): {
 export function terminated(sim: Simulator, from: number): string[] {
   return sim.shared.timeline
     .slice(from)
-    .filter((e) => e.type === "state" && e.detail.asg === ASG && String(e.detail.to).startsWith("Terminating"))
+    .filter(
+      (e) => e.type === "state" && e.detail.asg === ASG && String(e.detail.to).startsWith("Terminating"),
+    )
     .map((e) => e.subject);
 }
 
