@@ -25,7 +25,8 @@ for (const [name, bench] of selected) {
         f.target = `≤ ${f.target} ${f.unit}`;
       }
       const mark = f.ok === undefined ? " " : f.ok ? "✓" : "✗";
-      const value = f.value >= 100 ? f.value.toFixed(0) : f.value >= 0.1 ? f.value.toFixed(2) : f.value.toFixed(4);
+      const value =
+        f.value >= 100 ? f.value.toFixed(0) : f.value >= 0.1 ? f.value.toFixed(2) : f.value.toFixed(4);
       console.log(`${mark} ${f.name}: ${value} ${f.unit}${f.target ? `  (target ${f.target})` : ""}`);
     }
   } catch (err) {

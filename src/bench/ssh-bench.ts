@@ -1,11 +1,13 @@
 // SSH transport benchmark: forty hosts (loopback aliases 127.0.0.11–127.0.0.50 of real sshd
 // processes; an sshd listens on at most 16 addresses, so three of them share the forty), one
 // command each at concurrency 20 — first with the connection set-up, then over the pooled
-// connections. Needs root and openssh-server, like the SSH tests.
+// connections; then the same forty hosts as a `connection: ssh` play through the runner
+// (ssh-play-bench.ts). Needs root and openssh-server, like the SSH tests.
 import pLimit from "p-limit";
 import { createSshPool, resolveSshTarget, type SshTarget } from "../cloud/ssh.js";
 import type { BenchFigure } from "./measure.js";
 import { createSshFixture, MAX_SSHD_ADDRESSES, sshdUnavailableReason } from "./ssh-fixture.js";
+import { benchSshPlay } from "./ssh-play-bench.js";
 
 const HOSTS = 40;
 const CONCURRENCY = 20;
@@ -22,16 +24,16 @@ export async function benchSsh(): Promise<BenchFigure[]> {
       groups.push(addresses.slice(i, i + MAX_SSHD_ADDRESSES));
     const sshds = await Promise.all(groups.map((g) => fixture.startSshd({ addresses: g, logLevel: "INFO" })));
     await fixture.writeKnownHosts();
+    const vars = (t: { host: string }) => ({
+      ansible_host: t.host,
+      ansible_user: fixture.user,
+      ansible_ssh_private_key_file: fixture.keyPath,
+    });
     const targets: SshTarget[] = sshds.flatMap((sshd) =>
       sshd.addresses.map((address) =>
         resolveSshTarget({
           name: `bench-${address}`,
-          vars: {
-            ansible_host: address,
-            ansible_port: sshd.port,
-            ansible_user: fixture.user,
-            ansible_ssh_private_key_file: fixture.keyPath,
-          },
+          vars: { ...vars({ host: address }), ansible_port: sshd.port },
         }),
       ),
     );
@@ -50,6 +52,8 @@ export async function benchSsh(): Promise<BenchFigure[]> {
     };
     const cold = await runAll();
     const warm = await runAll();
+    const hostvars = Object.fromEntries(targets.map((t) => [t.name, { ...vars(t), ansible_port: t.port }]));
+    const play = await benchSshPlay(hostvars, fixture.knownHostsPath);
     return [
       {
         name: `ssh: ${HOSTS} hosts, connect + 1 command each, concurrency ${CONCURRENCY}`,
@@ -61,6 +65,7 @@ export async function benchSsh(): Promise<BenchFigure[]> {
         value: warm,
         unit: "ms",
       },
+      play,
     ];
   } finally {
     await pool.closeAll();

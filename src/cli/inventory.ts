@@ -77,6 +77,7 @@ export async function printInventory(args: InventoryArgs, ctx: CliContext): Prom
  */
 export function parseScriptInventoryCall(argv: readonly string[]): InventoryArgs | undefined {
   if (argv.length === 1 && argv[0] === "--list") return { list: true };
-  if (argv.length === 2 && argv[0] === "--host" && argv[1] && !argv[1].startsWith("-")) return { host: argv[1] };
+  if (argv.length === 2 && argv[0] === "--host" && argv[1] && !argv[1].startsWith("-"))
+    return { host: argv[1] };
   return undefined;
 }

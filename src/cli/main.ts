@@ -3,9 +3,9 @@
 // exit code. Nothing else in rollcall calls process.exit or prints.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { CommandModule } from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import { type CliContext, createProcessContext } from "./context.js";
-import type { CommandModule } from "yargs";
 
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
 type CommandFactory = (ctx: CliContext) => CommandModule<any, any>;

@@ -40,17 +40,7 @@ export async function wireRunJournal(
 ): Promise<RunWiring> {
   let journal: RunJournal | undefined;
   try {
-    const opened = await openRunJournal({
-      stateDir: stateDirOf(ctx),
-      run: {
-        playbook: resolve(ctx.cwd, args.playbook),
-        ...(inventorySpec !== undefined && { inventory: inventoryKey(inventorySpec, ctx) }),
-        ...(args.limit !== undefined && { limit: args.limit }),
-        extraVars: args["extra-vars"] ?? [],
-      },
-      resume: args.resume === true,
-      readOnly: args.check === true,
-    });
+    const opened = await openRunJournal(journalOptions(args, inventorySpec, ctx, args.check === true));
     journal = opened.journal;
     if (opened.earlierUnfinished) {
       ctx.stderr(
@@ -96,6 +86,38 @@ export async function wireRunJournal(
     },
     interruptNotice: notice,
   };
+}
+
+function journalOptions(args: JournalArgs, inventorySpec: string | undefined, ctx: CliContext, readOnly: boolean) {
+  return {
+    stateDir: stateDirOf(ctx),
+    run: {
+      playbook: resolve(ctx.cwd, args.playbook),
+      ...(inventorySpec !== undefined && { inventory: inventoryKey(inventorySpec, ctx) }),
+      ...(args.limit !== undefined && { limit: args.limit }),
+      extraVars: args["extra-vars"] ?? [],
+    },
+    resume: args.resume === true,
+    readOnly,
+  };
+}
+
+/**
+ * --resume, before the inventory is loaded: wait for the Spotinst actions the interrupted run
+ * left in flight (see spotinst-settle.ts). Also fails early when there is nothing to resume.
+ */
+export async function settleBeforeResume(
+  args: JournalArgs,
+  inventorySpec: string | undefined,
+  ctx: CliContext,
+  signal: AbortSignal,
+): Promise<void> {
+  const { journal } = await openRunJournal(journalOptions(args, inventorySpec, ctx, true));
+  const pending = journal.pending();
+  if (pending.length === 0 || args.check) return;
+  const { settleSpotinstInFlight } = await import("../play/recycle/spotinst-settle.js");
+  const pool = createSpotinstClientPool({ env: ctx.env, homeDir: ctx.homeDir, signal });
+  await settleSpotinstInFlight(pending, pool, { signal, note: (m) => ctx.stderr(`resume: ${m}\n`) });
 }
 
 /** The play's services that talk to Spotinst and the inventory cache. */

@@ -19,7 +19,13 @@ import { createTextReporter, type LiveLine } from "../play/reporter/text.js";
 import { runPlaybook } from "../play/runner.js";
 import { createSshConnector } from "../play/ssh-connection.js";
 import { type CliContext, cacheDirOf } from "./context.js";
-import { createCacheInvalidator, installInterruptHandlers, runServices, wireRunJournal } from "./play-journal.js";
+import {
+  createCacheInvalidator,
+  installInterruptHandlers,
+  runServices,
+  settleBeforeResume,
+  wireRunJournal,
+} from "./play-journal.js";
 
 export interface PlayArgs {
   playbook: string;
@@ -137,6 +143,8 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
     return;
   }
   const verbosity = args.verbose ?? 0;
+  if (args.resume && !syntaxOnly && !args["list-hosts"] && !args["list-tasks"])
+    await settleBeforeResume(args, inventorySpec, ctx, deps.signal ?? new AbortController().signal);
   const invalidator = createCacheInvalidator(cacheDirOf(ctx));
   const inventory = await inventoryFor(inventorySpec, ctx, deps, verbosity, args.resume === true, invalidator);
   const limit = args.limit?.startsWith("@") ? await readLimitFile(args.limit.slice(1), ctx) : args.limit;

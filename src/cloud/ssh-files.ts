@@ -7,6 +7,7 @@ import { posix } from "node:path";
 import type { SFTPWrapper } from "ssh2";
 import { quoteShellArgs } from "./ssh-command.js";
 import type { BecomeOptions, SshConnection, SshExecRequest, SshExecResult } from "./ssh-connection.js";
+import { FILE_STATE_SCRIPT, parseFileState, SCRIPT_RUNNER, WRITE_FILE_SCRIPT } from "./ssh-scripts.js";
 
 export type RemoteFileState =
   | { kind: "absent" }
@@ -28,13 +29,6 @@ export interface UploadResult {
   previousSha256?: string;
 }
 
-const STATE_SCRIPT = [
-  'f=$1; if [ ! -e "$f" ] && [ ! -L "$f" ]; then echo absent; exit 0; fi',
-  'if [ ! -f "$f" ]; then echo other; exit 0; fi',
-  // sha256sum prints "HASH  -": the unquoted expansion splits it, $1 is the hash.
-  'm=$(stat -c %a -- "$f") && s=$(sha256sum < "$f") && set -- $s && echo "file $m $1"',
-].join("\n");
-
 export async function remoteFileState(
   conn: SshConnection,
   path: string,
@@ -43,14 +37,11 @@ export async function remoteFileState(
   const res = await runChecked(
     conn,
     `stat ${path}`,
-    ["/bin/sh", "-c", STATE_SCRIPT, "sh", remotePath(path)],
+    ["/bin/sh", "-c", FILE_STATE_SCRIPT, "sh", remotePath(path)],
     opts,
   );
-  const [kind, mode, sha256] = res.stdout.trim().split(" ");
-  if (kind === "absent" || kind === "other") return { kind };
-  if (kind === "file" && mode && sha256 && /^[0-9a-f]{64}$/.test(sha256)) {
-    return { kind, mode: Number.parseInt(mode, 8), sha256 };
-  }
+  const state = parseFileState(res.stdout);
+  if (state) return state;
   throw conn.failure(
     `stat ${path}`,
     new Error(`unexpected output: ${res.stdout.trim() || res.stderr.trim()}`),
@@ -142,17 +133,6 @@ function renameOver(sftp: SFTPWrapper, from: string, to: string, wrap: (err: Err
   });
 }
 
-const SUDO_WRITE_SCRIPT = [
-  "set -e",
-  't=$(mktemp "$(dirname -- "$1")/.rollcall-XXXXXXXX")',
-  "trap 'rm -f -- \"$t\"' EXIT",
-  'cat > "$t"',
-  // Keep an existing file's owner (GNU chown); a new file belongs to the become user.
-  'if [ -e "$1" ]; then chown --reference="$1" -- "$t" 2>/dev/null || :; fi',
-  'chmod "$2" -- "$t"',
-  'mv -f -- "$t" "$1"',
-].join("\n");
-
 async function writeWithSudo(
   conn: SshConnection,
   path: string,
@@ -160,15 +140,9 @@ async function writeWithSudo(
   mode: number,
   opts: BecomeOptions,
 ) {
-  const argv = ["/bin/sh", "-c", SUDO_WRITE_SCRIPT, "sh", remotePath(path), mode.toString(8)];
+  const argv = ["/bin/sh", "-c", WRITE_FILE_SCRIPT, "sh", remotePath(path), mode.toString(8)];
   await runChecked(conn, `upload ${path}`, argv, opts, data);
 }
-
-const SCRIPT_RUNNER = [
-  "i=$1; shift; d=$(mktemp -d) || exit 1; trap 'rm -rf -- \"$d\"' EXIT",
-  'cat > "$d/script" && chmod 700 "$d/script" || exit 1',
-  'if [ -n "$i" ]; then "$i" "$d/script" "$@"; else "$d/script" "$@"; fi',
-].join("\n");
 
 export function runRemoteScript(
   conn: SshConnection,

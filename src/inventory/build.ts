@@ -82,8 +82,8 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
       name,
       {
         name,
-        hosts: [...g.hosts].sort(compareNames),
-        children: [...g.children].sort(compareNames),
+        hosts: [...g.hosts].sort(byRank),
+        children: sortNames([...g.children]),
         vars: {},
       },
     ]);

@@ -1,9 +1,11 @@
-// Where `command`/`shell` run. Only a local implementation exists now; SSH (node-ssh, bastion,
-// become) will implement the same interface and be handed out by `PlayServices.connect`.
+// Where `command`/`shell`/`script`/`copy` run: locally (LocalConnection, here) or over SSH
+// (ssh-connection.ts, handed out by `PlayServices.connect`). `become` is part of the connection,
+// as in Ansible: a module asks for a command or a file and never sees sudo.
 import { spawn } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
 import picomatch from "picomatch";
+import { localFileState, localRunScript, localWriteFile } from "./local-files.js";
 
 export interface ExecRequest {
   /** Run this program with these arguments, no shell (command). */
@@ -15,8 +17,26 @@ export interface ExecRequest {
   cwd?: string;
   /** Variables added to the connection's base environment. */
   env?: Record<string, string>;
-  stdin?: string;
+  stdin?: string | Buffer;
   signal: AbortSignal;
+}
+
+/** Run as another user through `sudo -n` (never prompts: a password requirement fails). */
+export interface BecomeSpec {
+  user: string;
+}
+
+export type FileState =
+  | { kind: "absent" }
+  /** A directory, device, …: never overwritten. */
+  | { kind: "other" }
+  | { kind: "file"; mode: number; sha256: string };
+
+export interface WriteFileResult {
+  changed: boolean;
+  /** The permission bits now in place. */
+  mode: number;
+  sha256: string;
 }
 
 export interface ExecResult {
@@ -34,12 +54,22 @@ export interface ExecResult {
 export class HostUnreachableError extends Error {}
 
 export interface Connection {
-  /** "local", later "ssh". */
+  /** "local" or "ssh". */
   readonly kind: string;
   exec(req: ExecRequest): Promise<ExecResult>;
   /** Whether any path matches (globs allowed in the last segment), for creates/removes. */
   pathExists(pattern: string, cwd?: string): Promise<boolean>;
   close?(): Promise<void>;
+  /** A file's state where the commands run (copy); relative paths as the connection sees them. */
+  fileState?(path: string): Promise<FileState>;
+  /** Write content unless the file already has it and `mode` (temp file + rename). */
+  writeFile?(path: string, content: Buffer, mode?: number): Promise<WriteFileResult>;
+  /** Stage a local script's content there and run it with these arguments (script). */
+  runScript?(
+    script: Buffer,
+    args: string[],
+    req: Omit<ExecRequest, "argv" | "script" | "stdin">,
+  ): Promise<ExecResult>;
 }
 
 /** Runs on the machine rollcall runs on, with the environment the CLI passed in. */
@@ -48,15 +78,31 @@ export class LocalConnection implements Connection {
   constructor(
     private readonly baseEnv: Record<string, string | undefined>,
     private readonly defaultCwd: string,
+    readonly become?: BecomeSpec,
   ) {}
 
   exec(req: ExecRequest): Promise<ExecResult> {
     const env = { ...this.baseEnv, ...req.env };
     const cwd = req.cwd ?? this.defaultCwd;
-    const [file, args] =
+    let [file, args] =
       req.script !== undefined
         ? [req.executable ?? "/bin/sh", ["-c", req.script]]
         : [req.argv?.[0] ?? "", req.argv?.slice(1) ?? []];
+    if (this.become) {
+      // sudo resets the environment: the task's variables go through env(1).
+      const vars = Object.entries(req.env ?? {}).map(([k, v]) => `${k}=${v}`);
+      args = [
+        "-n",
+        "-H",
+        "-u",
+        this.become.user,
+        "--",
+        ...(vars.length ? ["env", ...vars] : []),
+        file,
+        ...args,
+      ];
+      file = "sudo";
+    }
     return new Promise((done) => {
       const child = spawn(file, args, { cwd, env, signal: req.signal, stdio: ["pipe", "pipe", "pipe"] });
       const out: Buffer[] = [];
@@ -88,6 +134,25 @@ export class LocalConnection implements Connection {
         });
       });
     });
+  }
+
+  fileState(path: string): Promise<FileState> {
+    return localFileState(this, path);
+  }
+
+  writeFile(path: string, content: Buffer, mode?: number): Promise<WriteFileResult> {
+    return localWriteFile(this, path, content, mode);
+  }
+
+  runScript(script: Buffer, args: string[], req: Omit<ExecRequest, "argv" | "script" | "stdin">) {
+    return localRunScript(this, script, args, req);
+  }
+
+  /** An absolute path: `~/` is the environment's HOME, relative paths start at the cwd. */
+  resolvePath(path: string, cwd?: string): string {
+    const home = this.baseEnv.HOME;
+    const expanded = home && (path === "~" || path.startsWith("~/")) ? home + path.slice(1) : path;
+    return resolve(cwd ?? this.defaultCwd, expanded);
   }
 
   async pathExists(pattern: string, cwd?: string): Promise<boolean> {

@@ -86,6 +86,8 @@ export type PlayEvent =
       reason: "max_fail_percentage" | "any_errors_fatal" | "all_failed";
     }
   | { type: "host_done"; play: PlayInfo; host: string; outcome: HostOutcome }
+  /** --resume: the host finished this play in the interrupted run and is not run again. */
+  | { type: "host_skipped"; play: PlayInfo; host: string; reason: string }
   | { type: "batch_end"; play: PlayInfo; batch: number; hosts: Record<string, HostOutcome> }
   | { type: "play_end"; play: PlayInfo }
   | {

@@ -2,8 +2,9 @@
 // and the task timeout, build the module context, and turn anything thrown into a failed result.
 import { validate } from "../config/yaml.js";
 import { formatIssue } from "../errors.js";
-import { type Connection, HostUnreachableError, LocalConnection } from "./connection.js";
+import { type BecomeSpec, type Connection, HostUnreachableError, LocalConnection } from "./connection.js";
 import { FieldError, inField, isLocalDelegate, renderField, type TaskRun } from "./engine.js";
+import { toBoolean } from "./modules/params.js";
 import type { ModuleContext, ModuleProgress, ModuleResult } from "./modules/types.js";
 import { expressionTemplate, renderString, renderValue, type TemplateScope } from "./template.js";
 
@@ -123,20 +124,48 @@ async function openConnection(
   delegate: string | undefined,
 ): Promise<Connection> {
   const { engine, play } = run;
-  const local = play.connection === "local" && isLocalDelegate(delegate);
-  if (local) return new LocalConnection(engine.services.env, engine.services.cwd);
+  const vars = delegate ? (engine.view.vars.get(delegate) ?? {}) : scope.vars;
+  const become = becomeOf(run, scope);
+  // delegate_to: localhost always runs here; otherwise the machine's ansible_connection, then
+  // the play's keyword (default local).
+  const connection =
+    delegate !== undefined && isLocalDelegate(delegate)
+      ? "local"
+      : (connectionVar(vars.ansible_connection) ?? play.connection);
+  if (connection === "local" && isLocalDelegate(delegate)) {
+    return new LocalConnection(engine.services.env, engine.services.cwd, become);
+  }
   if (!engine.services.connect) {
     throw new HostUnreachableError(
-      `no ${play.connection} connection available for ${delegate ?? run.host} (rollcall runs tasks locally for now)`,
+      `no ${connection} connection available for ${delegate ?? run.host} (rollcall runs tasks locally for now)`,
     );
   }
   return engine.services.connect({
     host: run.host,
     delegateTo: delegate,
-    vars: delegate ? (engine.view.vars.get(delegate) ?? {}) : scope.vars,
-    connection: play.connection,
+    vars,
+    connection,
     ssh: play.ssh,
+    ...(become ? { become } : {}),
   });
+}
+
+function connectionVar(value: unknown): "local" | "ssh" | undefined {
+  if (value === "local") return "local";
+  if (value === "ssh" || value === "smart" || value === "paramiko") return "ssh";
+  return undefined;
+}
+
+/** The task's become (from it, its blocks or the play), else the host's ansible_become vars. */
+function becomeOf(run: TaskRun, scope: TemplateScope): BecomeSpec | undefined {
+  const { task } = run;
+  const on = task.become ?? toBoolean(scope.vars.ansible_become) === true;
+  if (!on) return undefined;
+  const user =
+    task.becomeUser !== undefined
+      ? renderField(run, scope, "become_user", task.becomeUser)
+      : scope.vars.ansible_become_user;
+  return { user: user === undefined || user === null || user === "" ? "root" : String(user) };
 }
 
 /** The module's result, or undefined once the signal aborts (a module that ignores it can't hang us). */

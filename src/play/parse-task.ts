@@ -18,6 +18,8 @@ export interface Inherited {
   delegateTo?: string;
   checkMode?: boolean;
   timeout?: Templatable<number>;
+  become?: boolean;
+  becomeUser?: string;
   rescuable: boolean;
   inRecovery: boolean;
   inRescue: boolean;
@@ -126,6 +128,8 @@ function parseTask(p: TaskParser, raw: Raw, path: PathKey[], inh: Inherited): Ta
     delegateTo: own.delegateTo,
     checkMode: own.checkMode,
     timeout: own.timeout,
+    become: own.become,
+    becomeUser: own.becomeUser,
     rescuable: inh.rescuable,
     inRecovery: inh.inRecovery,
     inRescue: inh.inRescue,
@@ -189,6 +193,7 @@ function inherit(p: TaskParser, raw: Raw, path: PathKey[], inh: Inherited): Inhe
   checkTemplates(p, raw.ignore_errors, [...path, "ignore_errors"], "ignore_errors");
   checkTemplates(p, raw.timeout, [...path, "timeout"], "timeout");
   checkTemplates(p, raw.delegate_to, [...path, "delegate_to"], "delegate_to");
+  checkTemplates(p, raw.become_user, [...path, "become_user"], "become_user");
   const ignore = raw.ignore_errors === undefined ? undefined : toBoolean(raw.ignore_errors);
   return {
     ...inh,
@@ -199,6 +204,8 @@ function inherit(p: TaskParser, raw: Raw, path: PathKey[], inh: Inherited): Inhe
     delegateTo: (raw.delegate_to as string | undefined) ?? inh.delegateTo,
     checkMode: raw.check_mode === undefined ? inh.checkMode : toBoolean(raw.check_mode) === true,
     timeout: numberish(raw.timeout) ?? inh.timeout,
+    become: raw.become === undefined ? inh.become : toBoolean(raw.become) === true,
+    becomeUser: (raw.become_user as string | undefined) ?? inh.becomeUser,
   };
 }
 

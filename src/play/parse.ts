@@ -77,6 +77,9 @@ function parsePlay(src: YamlSource, raw: unknown, index: number, issues: Issue[]
     when: [],
     anyErrorsFatal,
     checkMode,
+    // The play's become is where its tasks start; blocks and tasks may override it.
+    become: r.become === undefined ? undefined : toBoolean(r.become) === true,
+    becomeUser: r.become_user as string | undefined,
     rescuable: false,
     inRecovery: false,
     inRescue: false,

@@ -56,12 +56,21 @@ export async function preparePlaybook(
   }
   const plays: PreparedPlay[] = [];
   for (const play of playbook.plays) {
-    const problem = patternProblem(play.hosts);
+    // As Ansible: `hosts: "{{ target }}"` is templated with the play's vars and -e vars.
+    let pattern = play.hosts;
+    try {
+      if (isTemplate(pattern))
+        pattern = String(renderString(pattern, { vars: { ...play.vars, ...opts.extraVars }, env: opts.env }));
+    } catch (err) {
+      issues.push({ message: `hosts: ${(err as Error).message}`, at: play.hostsAt });
+      continue;
+    }
+    const problem = patternProblem(pattern);
     if (problem) {
       issues.push({ message: `hosts: ${problem}`, at: play.hostsAt });
       continue;
     }
-    const matched = matchPattern(play.hosts, view);
+    const matched = matchPattern(pattern, view);
     const hosts = limited ? matched.hosts.filter((h) => limited.has(h)) : matched.hosts;
     const vars = { ...play.vars };
     for (const vf of play.varsFiles) {

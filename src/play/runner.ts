@@ -21,6 +21,11 @@ export interface RunOptions {
   now?: () => number;
   /** For `order: shuffle` (injectable for tests). */
   random?: () => number;
+  /**
+   * --resume: a reason to leave a host out of a play (it finished that play in the interrupted
+   * run), or undefined to run it. Such hosts are announced with `host_skipped`, not run.
+   */
+  skipHost?: (play: PlayInfo, host: string) => string | undefined;
 }
 
 export async function runPlaybook(prepared: PreparedRun, options: RunOptions): Promise<PlayResult> {
@@ -57,11 +62,22 @@ export async function runPlaybook(prepared: PreparedRun, options: RunOptions): P
     const checkMode = play.checkMode ?? options.check;
     // Hosts that failed or were unreachable in an earlier play sit this one out.
     const eligible = p.hosts.filter((h) => !state.failed.has(h) && !state.unreachable.has(h));
-    const hosts = orderHosts(eligible, play.order, (h) => prepared.view.vars.get(h) ?? {}, engine.random);
+    const resumed = new Map<string, string>();
+    for (const h of eligible) {
+      const reason = options.skipHost?.(playInfo, h);
+      if (reason !== undefined) resumed.set(h, reason);
+    }
+    const hosts = orderHosts(
+      eligible.filter((h) => !resumed.has(h)),
+      play.order,
+      (h) => prepared.view.vars.get(h) ?? {},
+      engine.random,
+    );
     for (const message of p.warnings) engine.emit({ type: "warning", message });
     engine.store.startPlay({ name: play.name, vars: p.vars, hosts, checkMode });
     engine.emit({ type: "play_start", play: playInfo, hosts, check: checkMode });
-    if (hosts.length === 0) engine.emit({ type: "no_hosts_matched", play: playInfo });
+    for (const [host, reason] of resumed) engine.emit({ type: "host_skipped", play: playInfo, host, reason });
+    if (hosts.length === 0 && resumed.size === 0) engine.emit({ type: "no_hosts_matched", play: playInfo });
     const batches = serialBatches(hosts, play.serial);
     let stop = false;
     for (const [i, batch] of batches.entries()) {

@@ -1,5 +1,6 @@
 // Schemas for play and task keywords. Module parameters are declared by each module.
 import { z } from "zod";
+import { sshSettingsSchema } from "../cloud/ssh-target.js";
 import { describeValue } from "../config/yaml.js";
 import { bool, str, toBoolean } from "./modules/params.js";
 import { isTemplate } from "./template.js";
@@ -72,8 +73,10 @@ export const playSchema = z.strictObject({
   /** Accepted for compatibility and ignored: rollcall gathers no facts. */
   gather_facts: z.unknown().optional(),
   connection: z.enum(["local", "ssh"]).optional(),
-  /** SSH settings for `connection: ssh` (user, port, key, bastion); validated by the SSH layer. */
-  ssh: mapping.optional(),
+  /** SSH settings for `connection: ssh` (user, port, key, bastion, host key checking). */
+  ssh: sshSettingsSchema.optional(),
+  become: bool().optional(),
+  become_user: str().optional(),
   check_mode: bool().optional(),
   tasks: listOf("tasks").optional(),
 });
@@ -123,6 +126,9 @@ const inheritedShape = {
   delegate_to: str().optional(),
   check_mode: bool().optional(),
   timeout: countOrTemplate(true).optional(),
+  /** Run through `sudo -n` on the host (as `become_user`, default root). */
+  become: bool().optional(),
+  become_user: str().optional(),
 };
 
 export const taskKeywordSchema = z.strictObject({

@@ -92,6 +92,10 @@ export interface Task {
   delegateTo?: string;
   checkMode?: boolean;
   timeout?: Templatable<number>;
+  /** `become` from the task, its blocks or the play; undefined: the host's `ansible_become`. */
+  become?: boolean;
+  /** May be a template (rendered per host). */
+  becomeUser?: string;
   /** A failure here is caught by an enclosing block's `rescue` (counted as rescued). */
   rescuable: boolean;
   /** The task sits in a `rescue` or `always` section (any_errors_fatal spares such hosts). */

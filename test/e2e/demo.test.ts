@@ -13,5 +13,10 @@ describe("rollcall demo (npm start)", () => {
     expect(
       r.stdout.match(/\|--127\.\d+\.\d+\.\d+ {2}\(ACTIVE i-[0-9a-f]{17} ssi-/g)!.length,
     ).toBeGreaterThanOrEqual(12);
-  });
+    // Then the safe serial recycle of kafka-prod, with a recap: 3 hosts, each changed once.
+    expect(r.stdout).toContain("PLAY [Recycle stateful Elastigroup]");
+    const recap = r.stdout.slice(r.stdout.indexOf("PLAY RECAP"));
+    expect(recap.match(/^127\.[\d.]+ +: ok=3 +changed=1 +unreachable=0 +failed=0 /gm)).toHaveLength(3);
+    expect(r.ms).toBeLessThan(60_000);
+  }, 60_000);
 });

@@ -34,7 +34,8 @@ function applySaltAnsibleRoster(inv: AnsibleList): Record<string, Record<string,
   const out: Record<string, Record<string, unknown>> = {};
   for (const h of hosts) {
     const entry: Record<string, unknown> = { host: h };
-    for (const [k, v] of Object.entries(inv._meta.hostvars[h] ?? {})) if (CONVERSION[k]) entry[CONVERSION[k]] = v;
+    for (const [k, v] of Object.entries(inv._meta.hostvars[h] ?? {}))
+      if (CONVERSION[k]) entry[CONVERSION[k]] = v;
     out[h] = entry;
   }
   return out;
@@ -48,7 +49,12 @@ describe.runIf(run)("Salt rosters", () => {
   beforeAll(async () => {
     sim = await startSimulator({ timeScale: 1000 });
     const home = await mkdtemp(join(tmpdir(), "rollcall-salt-"));
-    env = { ...sim.env, HOME: home, XDG_CACHE_HOME: join(home, "cache"), ANSIBLE_LOCAL_TEMP: join(home, "tmp") };
+    env = {
+      ...sim.env,
+      HOME: home,
+      XDG_CACHE_HOME: join(home, "cache"),
+      ANSIBLE_LOCAL_TEMP: join(home, "tmp"),
+    };
   });
   afterAll(() => sim?.close());
 

@@ -1,4 +1,5 @@
-// command / shell: run a program where the host's connection says (locally for now) and return
+// command / shell: run a program where the host's connection says (locally, or on the host over
+// SSH with `connection: ssh`; the transport quotes argv for the remote shell) and return
 // Ansible's rc/stdout/stderr result. `command` never uses a shell; `shell` (see shell.ts) does.
 import { z } from "zod";
 import { shellSplit } from "../shlex.js";

@@ -1,13 +1,17 @@
 // The module registry. Built-in modules are registered here; later modules (spotinst_stateful,
 // asg_recycle, lifecycle_action, SSH-only copy/script) call `registerModule` from their own
 // file and are imported once from here so every entry point sees the same set.
+import { asgRecycleModule } from "./asg-recycle.js";
 import { assertModule } from "./assert.js";
 import { commandModule } from "./command.js";
+import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { failModule } from "./fail.js";
 import { pauseModule } from "./pause.js";
+import { scriptModule } from "./script.js";
 import { setFactModule } from "./set-fact.js";
 import { shellModule } from "./shell.js";
+import { spotinstStatefulModule } from "./spotinst-stateful.js";
 import type { ModuleDef } from "./types.js";
 import { uriModule } from "./uri.js";
 import { waitForModule } from "./wait-for.js";
@@ -42,6 +46,10 @@ for (const def of [
   uriModule,
   commandModule,
   shellModule,
+  scriptModule,
+  copyModule,
+  spotinstStatefulModule,
+  asgRecycleModule,
 ]) {
   registerModule(def);
 }

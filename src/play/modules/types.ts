@@ -4,7 +4,7 @@
 // failure: they return a result with `failed: true` (or `unreachable: true`).
 import type { z } from "zod";
 import type { Vars } from "../../inventory/model.js";
-import type { Connection } from "../connection.js";
+import type { BecomeSpec, Connection } from "../connection.js";
 
 /**
  * What a module returns: Ansible's result dictionary. The engine fills in `changed: false` and
@@ -36,8 +36,9 @@ export interface PlayServices {
   /** Working directory for relative paths (command chdir default, wait_for path). */
   cwd: string;
   /**
-   * Open the connection that runs commands for a host. Absent → everything runs locally.
-   * Later: SSH connections (node-ssh, bastion) chosen from the play's `connection`/`ssh` keywords.
+   * Open the connection that runs commands for a host when it is not local (`connection: ssh`
+   * on the play, or `ansible_connection: ssh` on the host): the CLI's SSH pool. Absent → such
+   * hosts are unreachable.
    */
   connect?: (target: ConnectionTarget) => Promise<Connection>;
 }
@@ -49,10 +50,12 @@ export interface ConnectionTarget {
   delegateTo?: string;
   /** That machine's vars (ansible_host, ansible_user, …). */
   vars: Vars;
-  /** The play's `connection` keyword. */
+  /** The play's `connection` keyword, or the machine's `ansible_connection` var. */
   connection: "local" | "ssh";
   /** The play's `ssh` settings. */
   ssh?: Record<string, unknown>;
+  /** The task's `become`/`become_user` (inherited from its blocks and play). */
+  become?: BecomeSpec;
 }
 
 export interface ModuleProgress {

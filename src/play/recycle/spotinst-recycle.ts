@@ -27,6 +27,14 @@ export interface RecycleRequest {
   inFlight?: { previous: InstanceMark; issuedAt: string };
   /** Resume: the logical run's start. An instance launched after it was already recycled. */
   runStartedAt?: string;
+  /** Pause after the client gave up on a rate limit before polling again (default 5000). */
+  throttleBackoffMs?: number;
+  /**
+   * Resume: when the instance is still ACTIVE and unchanged this long after `inFlight.issuedAt`,
+   * the interrupted PUT most likely never reached Spotinst: fail with a clear message instead of
+   * waiting out the whole timeout (issuing it again could recycle twice). Default 120000.
+   */
+  notStartedGraceMs?: number;
 }
 
 export interface InstanceMark {
@@ -75,9 +83,11 @@ export async function recycleStatefulInstance(
   });
 
   const poll = async (): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> => {
-    const all = await listWithThrottleGrace(api, req.groupId, hooks, deadline);
+    const all = await listWithThrottleGrace(api, req.groupId, hooks, deadline, req.throttleBackoffMs ?? 5_000);
     return { ssi: all.find((s) => s.id === req.ssiId), all };
   };
+  // Never sleep past the deadline: the last poll happens at the deadline, not a poll interval later.
+  const nap = () => hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal);
 
   // Resume: the action was issued before a crash. Never issue it twice.
   if (req.inFlight) {
@@ -113,9 +123,20 @@ export async function recycleStatefulInstance(
       ssi.state !== "ACTIVE"
         ? `${req.ssiId} is ${ssi.state}`
         : `group ${req.groupId}: ${blockers.map((b) => `${b.id} ${b.state}`).join(", ")}`;
+    // A dry run reports instead of waiting out the group (it may never settle without us).
+    if (req.check) {
+      return {
+        ok: true,
+        changed: true,
+        stateful: ssi,
+        previous: markOf(ssi),
+        elapsed: 0,
+        msg: `would recycle ${req.ssiId} (${ssi.instanceId ?? "no instance"}) once ${why} has settled`,
+      };
+    }
     if (hooks.now() >= deadline) return fail(`timed out waiting to start: ${why}`, { stateful: ssi });
     hooks.progress(`waiting for ACTIVE (${why})`);
-    await hooks.sleep(req.pollIntervalMs, hooks.signal);
+    await nap();
   }
 
   const previous = markOf(current);
@@ -149,15 +170,20 @@ export async function recycleStatefulInstance(
   try {
     await api.statefulAction(req.groupId, req.ssiId, "recycle");
   } catch (err) {
-    if (err instanceof RemoteError)
-      return fail(`recycle request failed: ${err.message}`, { stateful: current, previous });
-    throw err;
+    if (!(err instanceof RemoteError)) throw err;
+    // The client retries a PUT that timed out; if the first attempt was accepted, the retry is
+    // refused (invalid state) although the recycle runs. One look tells the two apart.
+    const { ssi } = await poll();
+    const started = ssi && (ssi.state !== "ACTIVE" || ssi.instanceId !== previous.instanceId);
+    if (!started) return fail(`recycle request failed: ${err.message}`, { stateful: current, previous });
   }
   return waitForReplacement(previous, `recycled ${req.ssiId}`);
 
   // 3. Wait for a different, ACTIVE instance.
   async function waitForReplacement(prev: InstanceMark, what: string): Promise<RecycleOutcome> {
     let pausedSince: number | undefined;
+    // Only a re-attach can find the action not started: our own PUT was just accepted.
+    let untouchedSince = req.inFlight ? Date.parse(req.inFlight.issuedAt) : undefined;
     for (;;) {
       const { ssi } = await poll();
       if (!ssi)
@@ -178,6 +204,17 @@ export async function recycleStatefulInstance(
       if (ssi.state === "ERROR" || ssi.state === "DEALLOCATED") {
         return fail(`recycle of ${req.ssiId} ended in ${ssi.state}`, { stateful: ssi, previous: prev });
       }
+      if (untouchedSince !== undefined) {
+        if (ssi.state !== "ACTIVE" || replaced) untouchedSince = undefined;
+        else if (hooks.now() - untouchedSince > (req.notStartedGraceMs ?? 120_000)) {
+          return fail(
+            `the recycle of ${req.ssiId} issued at ${req.inFlight?.issuedAt} never started (still ACTIVE on ` +
+              `${prev.instanceId}): the interrupted request probably never reached Spotinst; recycle it again ` +
+              "with a new run (without --resume) if it still needs it",
+            { stateful: ssi, previous: prev },
+          );
+        }
+      }
       if (ssi.state === "PAUSED") {
         pausedSince ??= hooks.now();
         if (hooks.now() - pausedSince > req.pausedGraceMs) {
@@ -185,18 +222,19 @@ export async function recycleStatefulInstance(
         }
       } else pausedSince = undefined;
       if (hooks.now() >= deadline) {
-        return fail(`timed out after ${elapsed()} s: ${req.ssiId} is ${ssi.state}`, {
-          stateful: ssi,
-          previous: prev,
-        });
+        return fail(
+          `timed out after ${elapsed()} s (wait_timeout ${Math.round(req.waitTimeoutMs / 1000)} s): ` +
+            `${req.ssiId} is ${ssi.state}${ssi.instanceId === prev.instanceId ? ` on ${prev.instanceId}` : ""}`,
+          { stateful: ssi, previous: prev },
+        );
       }
-      hooks.progress(`${ssi.state}`);
-      await hooks.sleep(req.pollIntervalMs, hooks.signal);
+      hooks.progress(`${req.ssiId} ${ssi.state}`);
+      await nap();
     }
   }
 }
 
-function markOf(s: StatefulInstance): InstanceMark {
+export function markOf(s: StatefulInstance): InstanceMark {
   return {
     instanceId: s.instanceId ?? null,
     launchedAt: s.launchedAt ?? null,
@@ -209,11 +247,12 @@ function markOf(s: StatefulInstance): InstanceMark {
  * keep polling past a client give-up too, as long as the overall deadline allows: a rate limit
  * must not fail a recycle that is progressing.
  */
-async function listWithThrottleGrace(
+export async function listWithThrottleGrace(
   api: SpotinstApi,
   groupId: string,
   hooks: RecycleHooks,
   deadline: number,
+  backoffMs: number,
 ): Promise<StatefulInstance[]> {
   for (;;) {
     try {
@@ -224,7 +263,7 @@ async function listWithThrottleGrace(
         (err.data.status === 429 || /Throttling|RequestLimitExceeded/.test(err.data.code ?? ""));
       if (!throttled || hooks.now() >= deadline) throw err;
       hooks.progress("rate limited; backing off");
-      await hooks.sleep(5_000, hooks.signal);
+      await hooks.sleep(Math.min(backoffMs, Math.max(0, deadline - hooks.now())), hooks.signal);
     }
   }
 }

@@ -34,6 +34,8 @@ export function createTextReporter(o: TextReporterOptions): (event: PlayEvent) =
   const waits = new Map<string, string>();
   let playName = "";
   let check = false;
+  /** The PLAY banner was printed for --resume's skipped hosts; the first batch reuses it. */
+  let skipBanner = false;
   const renderLive = () => {
     if (!o.live) return;
     if (waits.size === 0) o.live.clear();
@@ -62,13 +64,21 @@ export function createTextReporter(o: TextReporterOptions): (event: PlayEvent) =
       case "play_start":
         playName = e.play.name;
         check = e.check;
+        skipBanner = false;
         break;
       case "no_hosts_matched":
         bannerLine(`PLAY [${playName}]${mark(check)}`);
         line("skipping: no hosts matched", "skip");
         break;
+      case "host_skipped":
+        // --resume: shown under the play's banner, before its first batch runs.
+        if (!skipBanner) bannerLine(`PLAY [${playName}]${mark(check)}`);
+        skipBanner = true;
+        line(`skipping: [${e.host}] => ${e.reason}`, "skip");
+        break;
       case "batch_start":
-        bannerLine(`PLAY [${playName}]${mark(check)}`);
+        if (!skipBanner || e.batch > 1) bannerLine(`PLAY [${playName}]${mark(check)}`);
+        skipBanner = false;
         break;
       case "task_start":
         bannerLine(`TASK [${e.task.name}]${mark(e.task.checkMode)}`);
