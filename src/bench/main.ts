@@ -4,6 +4,7 @@
 import { benchAws } from "./aws-bench.js";
 import { benchInventoryCacheHit, benchInventoryColdFetch } from "./inventory-bench.js";
 import type { BenchFigure } from "./measure.js";
+import { benchRecycle } from "./recycle-bench.js";
 import { benchRunner } from "./runner-bench.js";
 import { benchSsh } from "./ssh-bench.js";
 
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<BenchFigure[]>> = {
   "inventory-cold-fetch": benchInventoryColdFetch,
   aws: benchAws,
   runner: benchRunner,
+  recycle: benchRecycle,
   ssh: benchSsh,
 };
 

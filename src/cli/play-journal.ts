@@ -3,8 +3,8 @@
 import { resolve } from "node:path";
 import type { PlayEvent, PlayInfo } from "../play/events.js";
 import { openRunJournal, type RunJournal } from "../play/journal.js";
-import { createSpotinstClientPool } from "../play/recycle/spotinst-client.js";
 import type { PreparedRun } from "../play/prepare.js";
+import { createSpotinstClientPool } from "../play/recycle/spotinst-client.js";
 import type { CliContext } from "./context.js";
 import { stateDirOf } from "./context.js";
 
@@ -22,6 +22,7 @@ export interface JournalArgs {
 export interface RunWiring {
   journal: RunJournal | undefined;
   skipHost: (play: PlayInfo, host: string) => string | undefined;
+  runFirst: (play: PlayInfo, host: string) => boolean;
   /** Feed every runner event through this before the reporter: the journal records host_done. */
   observe: (event: PlayEvent) => void;
   /** Write the end record; after Ctrl-C also print what is in flight and how to resume. */
@@ -60,7 +61,9 @@ export async function wireRunJournal(
   const inFlight = () =>
     (journal?.pending() ?? []).map((a) => {
       const prev = (a.data.previous ?? {}) as Record<string, unknown>;
-      const what = [a.data.ssiId, a.data.host, prev.instanceId].filter((x) => typeof x === "string").join(" ");
+      const what = [a.data.ssiId, a.data.host, prev.instanceId]
+        .filter((x) => typeof x === "string")
+        .join(" ");
       return `  ${a.kind} of ${what || a.host}, issued at ${a.issuedAt} (it goes on in the cloud)\n`;
     });
   const notice = () => {
@@ -70,8 +73,12 @@ export async function wireRunJournal(
       (journal && args.check !== true ? `resume with: ${resumeLine}\n` : "")
     );
   };
+  // Actions left in flight by the interrupted run, keyed as their modules key them: a host name,
+  // or (spotinst_stateful) the SSI id. Those hosts run first in the resumed run.
+  const inFlightKeys = new Set(journal?.resuming ? journal.pending().map((a) => a.host) : []);
   return {
     journal,
+    runFirst: (_play, host) => inFlightKeys.has(host) || inFlightKeys.has(idOf(host) ?? "\0"),
     skipHost: (play, host) =>
       journal?.resuming && journal.finishedEarlier(play.index, host, idOf(host)) ? SKIP_REASON : undefined,
     observe: (e) => {
@@ -88,7 +95,12 @@ export async function wireRunJournal(
   };
 }
 
-function journalOptions(args: JournalArgs, inventorySpec: string | undefined, ctx: CliContext, readOnly: boolean) {
+function journalOptions(
+  args: JournalArgs,
+  inventorySpec: string | undefined,
+  ctx: CliContext,
+  readOnly: boolean,
+) {
   return {
     stateDir: stateDirOf(ctx),
     run: {
@@ -128,7 +140,9 @@ export function runServices(ctx: CliContext, signal: AbortSignal, verbosity: num
     signal,
     onRetry: (i) => {
       if (verbosity >= 2)
-        ctx.stderr(`spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts})\n`);
+        ctx.stderr(
+          `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts})\n`,
+        );
     },
   });
   return { spotinst };

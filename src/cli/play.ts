@@ -146,7 +146,14 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
   if (args.resume && !syntaxOnly && !args["list-hosts"] && !args["list-tasks"])
     await settleBeforeResume(args, inventorySpec, ctx, deps.signal ?? new AbortController().signal);
   const invalidator = createCacheInvalidator(cacheDirOf(ctx));
-  const inventory = await inventoryFor(inventorySpec, ctx, deps, verbosity, args.resume === true, invalidator);
+  const inventory = await inventoryFor(
+    inventorySpec,
+    ctx,
+    deps,
+    verbosity,
+    args.resume === true,
+    invalidator,
+  );
   const limit = args.limit?.startsWith("@") ? await readLimitFile(args.limit.slice(1), ctx) : args.limit;
   const prepared = await preparePlaybook(playbook, inventory, { extraVars: extra.vars, limit, env: ctx.env });
   if (!prepared.ok) throw new UsageError(prepared.issues);
@@ -202,6 +209,7 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
       now: deps.now,
       random: deps.random,
       skipHost: wiring.skipHost,
+      runFirst: wiring.runFirst,
     });
     if (result.interrupted) ctx.stderr("rollcall: interrupted\n");
     await wiring.finish(result.exitCode, result.interrupted);

@@ -76,7 +76,12 @@ export async function listJournals(dir: string, key: string): Promise<JournalFil
     const head = records[0];
     if (head?.t !== "run" || head.v !== JOURNAL_VERSION) continue;
     const last = [...records].reverse().find((r) => r.t === "end" || r.t === "attempt");
-    out.push({ file, records, runStartedAt: head.runStartedAt, complete: last?.t === "end" && last.complete });
+    out.push({
+      file,
+      records,
+      runStartedAt: head.runStartedAt,
+      complete: last?.t === "end" && last.complete,
+    });
   }
   return out.sort((a, b) => a.runStartedAt.localeCompare(b.runStartedAt));
 }

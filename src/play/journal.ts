@@ -48,7 +48,12 @@ export interface OpenedJournal {
 export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJournal> {
   const now = o.now ?? Date.now;
   const dir = join(o.stateDir, "journals");
-  const key = await journalKey(dir, [o.run.playbook, o.run.inventory ?? "", o.run.limit ?? "", o.run.extraVars]);
+  const key = await journalKey(dir, [
+    o.run.playbook,
+    o.run.inventory ?? "",
+    o.run.limit ?? "",
+    o.run.extraVars,
+  ]);
   const all = await listJournals(dir, key);
   const unfinished = all.filter((j) => !j.complete).at(-1);
   const pid = o.pid ?? process.pid;
@@ -116,8 +121,8 @@ export class RunJournal implements ActionJournal {
     for (const r of loaded) {
       if (r.t !== "host_done" || r.outcome !== "ok") continue;
       const into = (m: Map<number, Set<string>>, v: string) => {
-        let set = m.get(r.play);
-        if (!set) m.set(r.play, (set = new Set()));
+        const set = m.get(r.play) ?? new Set<string>();
+        m.set(r.play, set);
         set.add(v);
       };
       into(this.doneNames, r.host);
@@ -148,7 +153,8 @@ export class RunJournal implements ActionJournal {
     let open: JournalAction | undefined;
     for (const r of this.records) {
       if ((r.t !== "issued" && r.t !== "done") || r.host !== host || r.kind !== kind) continue;
-      open = r.t === "issued" ? { kind: r.kind, host: r.host, issuedAt: r.issuedAt, data: r.data } : undefined;
+      open =
+        r.t === "issued" ? { kind: r.kind, host: r.host, issuedAt: r.issuedAt, data: r.data } : undefined;
     }
     return open;
   }

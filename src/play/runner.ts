@@ -26,6 +26,11 @@ export interface RunOptions {
    * run), or undefined to run it. Such hosts are announced with `host_skipped`, not run.
    */
   skipHost?: (play: PlayInfo, host: string) => string | undefined;
+  /**
+   * --resume: hosts with an action still in flight go first, whatever `order` says, so the
+   * interrupted host is finished (its port waited for) before another one is taken out.
+   */
+  runFirst?: (play: PlayInfo, host: string) => boolean;
 }
 
 export async function runPlaybook(prepared: PreparedRun, options: RunOptions): Promise<PlayResult> {
@@ -67,12 +72,14 @@ export async function runPlaybook(prepared: PreparedRun, options: RunOptions): P
       const reason = options.skipHost?.(playInfo, h);
       if (reason !== undefined) resumed.set(h, reason);
     }
-    const hosts = orderHosts(
+    const ordered = orderHosts(
       eligible.filter((h) => !resumed.has(h)),
       play.order,
       (h) => prepared.view.vars.get(h) ?? {},
       engine.random,
     );
+    const first = (h: string) => options.runFirst?.(playInfo, h) === true;
+    const hosts = [...ordered.filter(first), ...ordered.filter((h) => !first(h))];
     for (const message of p.warnings) engine.emit({ type: "warning", message });
     engine.store.startPlay({ name: play.name, vars: p.vars, hosts, checkMode });
     engine.emit({ type: "play_start", play: playInfo, hosts, check: checkMode });

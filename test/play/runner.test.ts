@@ -117,7 +117,9 @@ describe("runner", () => {
     );
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.code).toBe(130);
-    expect(r.stderr).toBe("rollcall: interrupted\n");
+    // Then what is in flight and the resume command (src/cli/play-journal.ts).
+    expect(r.stderr).toContain("rollcall: interrupted\nrollcall: nothing in flight\n");
+    expect(r.stderr).toContain("resume with: rollcall play play.yml -i h1, --resume\n");
     expect(r.stdout).not.toContain("never");
   });
 

@@ -61,7 +61,9 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   const groupId = p.esg_id ?? stringVar(vars.spotinst_esg_id);
   const ssiId = p.stateful_instance_id ?? stringVar(vars.spotinst_id);
   if (!groupId || !ssiId) {
-    const missing = !groupId ? "esg_id (or the host var spotinst_esg_id)" : "stateful_instance_id (or spotinst_id)";
+    const missing = !groupId
+      ? "esg_id (or the host var spotinst_esg_id)"
+      : "stateful_instance_id (or spotinst_id)";
     return { failed: true, changed: false, msg: `spotinst_stateful: no ${missing} for ${ctx.host.name}` };
   }
   const accountId = p.account_id ?? stringVar(vars.spotinst_accountId);
@@ -129,7 +131,12 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     // Interrupted (Ctrl-C, task timeout) or the API failed past every retry. An issued action is
     // left open in the journal on purpose: the cloud keeps going, and --resume re-attaches to it.
     const msg = ctx.signal.aborted ? "interrupted" : `spotinst_stateful: ${(err as Error).message}`;
-    return { failed: true, changed: issued || inFlight !== undefined, msg, elapsed: secondsSince(ctx, started) };
+    return {
+      failed: true,
+      changed: issued || inFlight !== undefined,
+      msg,
+      elapsed: secondsSince(ctx, started),
+    };
   }
   if (issued || inFlight) await journal?.recordDone(ssiId, kind, outcome.ok ? "ok" : "failed");
   if (outcome.ok && outcome.changed && !ctx.checkMode) await ctx.services.invalidateInventory?.();
@@ -194,4 +201,3 @@ function stringVar(v: unknown): string | undefined {
 function secondsSince(ctx: ModuleContext, started: number): number {
   return Math.round((ctx.now() - started) / 1000);
 }
-

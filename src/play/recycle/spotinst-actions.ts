@@ -39,7 +39,11 @@ const ALLOWED_FROM: Record<TransitionAction, readonly StatefulState[]> = {
   deallocate: ["ACTIVE", "PAUSED", "ERROR"],
 };
 const SETTLED: readonly StatefulState[] = ["ACTIVE", "PAUSED", "DEALLOCATED", "ERROR"];
-const PAST: Record<TransitionAction, string> = { pause: "paused", resume: "resumed", deallocate: "deallocated" };
+const PAST: Record<TransitionAction, string> = {
+  pause: "paused",
+  resume: "resumed",
+  deallocate: "deallocated",
+};
 
 export async function transitionStatefulInstance(
   api: SpotinstApi,
@@ -60,7 +64,13 @@ export async function transitionStatefulInstance(
   const done = (changed: boolean, ssi: StatefulInstance, previous: InstanceMark, msg: string) =>
     ({ ok: true, changed, stateful: ssi, previous, elapsed: elapsed(), msg }) as const;
   const poll = async () => {
-    const all = await listWithThrottleGrace(api, req.groupId, hooks, deadline, req.throttleBackoffMs ?? 5_000);
+    const all = await listWithThrottleGrace(
+      api,
+      req.groupId,
+      hooks,
+      deadline,
+      req.throttleBackoffMs ?? 5_000,
+    );
     return { ssi: all.find((s) => s.id === req.ssiId), all };
   };
   const nap = () =>
@@ -89,7 +99,11 @@ export async function transitionStatefulInstance(
     }
   };
 
-  if (req.inFlight) return waitForTarget(req.inFlight.previous, `re-attached to a ${req.action} issued at ${req.inFlight.issuedAt}`);
+  if (req.inFlight)
+    return waitForTarget(
+      req.inFlight.previous,
+      `re-attached to a ${req.action} issued at ${req.inFlight.issuedAt}`,
+    );
 
   let current: StatefulInstance;
   for (;;) {
@@ -109,7 +123,10 @@ export async function transitionStatefulInstance(
         : [];
     const errored = blockers.find((s) => s.state === "ERROR");
     if (errored)
-      return fail(`group ${req.groupId} has ${errored.id} in ERROR; refusing to take another instance out`, ssi);
+      return fail(
+        `group ${req.groupId} has ${errored.id} in ERROR; refusing to take another instance out`,
+        ssi,
+      );
     if (settled && blockers.length === 0) {
       current = ssi;
       break;
@@ -117,7 +134,8 @@ export async function transitionStatefulInstance(
     const why = settled
       ? `group ${req.groupId}: ${blockers.map((b) => `${b.id} ${b.state}`).join(", ")}`
       : `${req.ssiId} is ${ssi.state}`;
-    if (req.check) return done(true, ssi, markOf(ssi), `would ${req.action} ${req.ssiId} once ${why} has settled`);
+    if (req.check)
+      return done(true, ssi, markOf(ssi), `would ${req.action} ${req.ssiId} once ${why} has settled`);
     if (hooks.now() >= deadline) return fail(`timed out waiting to start: ${why}`, ssi);
     hooks.progress(`waiting to ${req.action} (${why})`);
     await nap();
@@ -129,7 +147,8 @@ export async function transitionStatefulInstance(
   try {
     await api.statefulAction(req.groupId, req.ssiId, req.action);
   } catch (err) {
-    if (err instanceof RemoteError) return fail(`${req.action} request failed: ${err.message}`, current, previous);
+    if (err instanceof RemoteError)
+      return fail(`${req.action} request failed: ${err.message}`, current, previous);
     throw err;
   }
   return waitForTarget(previous, `${PAST[req.action]} ${req.ssiId}`);

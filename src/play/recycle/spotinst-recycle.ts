@@ -83,11 +83,18 @@ export async function recycleStatefulInstance(
   });
 
   const poll = async (): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> => {
-    const all = await listWithThrottleGrace(api, req.groupId, hooks, deadline, req.throttleBackoffMs ?? 5_000);
+    const all = await listWithThrottleGrace(
+      api,
+      req.groupId,
+      hooks,
+      deadline,
+      req.throttleBackoffMs ?? 5_000,
+    );
     return { ssi: all.find((s) => s.id === req.ssiId), all };
   };
   // Never sleep past the deadline: the last poll happens at the deadline, not a poll interval later.
-  const nap = () => hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal);
+  const nap = () =>
+    hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal);
 
   // Resume: the action was issued before a crash. Never issue it twice.
   if (req.inFlight) {

@@ -33,7 +33,9 @@ async function settleOne(a: JournalAction, pool: SpotinstClientPool, o: SettleOp
   const client = await pool.client({ accountId: str(d.accountId), apiUrl: str(d.apiUrl) });
   if (!client.ok) return o.note(`cannot check ${ssiId} left in flight: ${client.msg}`);
   const action = a.kind === "spotinst-recycle" ? "recycle" : "resume";
-  o.note(`waiting for the ${action} of ${ssiId} (${str(d.host) ?? "?"}) issued at ${a.issuedAt} by the interrupted run`);
+  o.note(
+    `waiting for the ${action} of ${ssiId} (${str(d.host) ?? "?"}) issued at ${a.issuedAt} by the interrupted run`,
+  );
   const hooks: RecycleHooks = {
     signal: o.signal,
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
@@ -67,7 +69,11 @@ async function settleOne(a: JournalAction, pool: SpotinstClientPool, o: SettleOp
 
 function markOf(v: unknown): InstanceMark {
   const p = (v && typeof v === "object" ? v : {}) as Record<string, unknown>;
-  return { instanceId: str(p.instanceId) ?? null, launchedAt: str(p.launchedAt) ?? null, privateIp: str(p.privateIp) ?? null };
+  return {
+    instanceId: str(p.instanceId) ?? null,
+    launchedAt: str(p.launchedAt) ?? null,
+    privateIp: str(p.privateIp) ?? null,
+  };
 }
 
 function str(v: unknown): string | undefined {

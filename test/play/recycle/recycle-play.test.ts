@@ -75,9 +75,10 @@ describe("recycle-esg.yml against the simulator", () => {
 
   it("completes through a 429 storm while polling", async () => {
     rig = await startRig();
+    const { sim } = rig;
     // From the first recycle on: the polls, not the inventory load, hit the storm.
-    const storm = waitUntil(() => rig!.sim.shared.mutatingCalls.spotinst > 0).then(() =>
-      rig!.sim.shared.faults.inject("throttle", 14, "statefulInstance"),
+    const storm = waitUntil(() => (sim.shared.mutatingCalls.spotinst ?? 0) > 0).then(() =>
+      sim.shared.faults.inject("throttle", 14, "statefulInstance"),
     );
     const r = await rig.play(FAST);
     await storm;
@@ -91,7 +92,8 @@ describe("recycle-esg.yml against the simulator", () => {
     const r = await rig.play([...FAST, "--check", "-v"]);
     expect(r.code, r.out).toBe(0);
     expect(rig.sim.shared.mutatingCalls.spotinst).toBe(0);
-    for (const id of SSIS) expect(r.out).toContain(`would recycle ${id} (${rig.sim.world.findSsi(id)!.instanceId})`);
+    for (const id of SSIS)
+      expect(r.out).toContain(`would recycle ${id} (${rig.sim.world.findSsi(id)!.instanceId})`);
     expect(r.out).toContain("DRY RUN");
   });
 
@@ -120,9 +122,14 @@ describe("recycle-esg.yml against the simulator", () => {
     const json = await rig.play(["-e", `spot_token=${TOKEN}`, "--json", "--limit", "all[0]"], undefined, pb);
     expect(json.code).toBe(0);
     // A failing call too: an unknown group makes the API answer with an error envelope.
-    const bad = await rig.play(["-e", `spot_token=${TOKEN}`, "-e", "spotinst_esg_id=sig-00000000", "-vvv"], undefined, pb);
+    const bad = await rig.play(
+      ["-e", `spot_token=${TOKEN}`, "-e", "spotinst_esg_id=sig-00000000", "-vvv"],
+      undefined,
+      pb,
+    );
     expect(bad.code).toBe(2);
-    for (const text of [vvv.out, json.out, bad.out, await rig.stateFiles()]) expect(text).not.toContain(TOKEN);
+    for (const text of [vvv.out, json.out, bad.out, await rig.stateFiles()])
+      expect(text).not.toContain(TOKEN);
     expect(await rig.stateFiles()).toContain('"t":"issued"');
   });
 });

@@ -10,8 +10,8 @@ import {
   recycleStatefulInstance,
 } from "../../../src/play/recycle/spotinst-recycle.js";
 import { fleetSchema } from "../../../src/sim/fleet.js";
-import { type Simulator, startSimulator } from "../../../src/sim/index.js";
-import { ACCOUNT, GROUP, recycleFleet, SSIS, TOKEN } from "./support.js";
+import type { Simulator } from "../../../src/sim/index.js";
+import { ACCOUNT, GROUP, recycleFleet, SSIS, startSim, TOKEN } from "./support.js";
 
 function hooks(progress: string[] = [], issued: unknown[] = []): RecycleHooks {
   return {
@@ -39,7 +39,7 @@ describe("spotinst recycle core", () => {
   let sim: Simulator | undefined;
   let api: SpotinstApi;
   const start = async (fleet = recycleFleet(), timeScale = 1000) => {
-    sim = await startSimulator({ fleet: fleetSchema.parse(fleet), timeScale, retryAfterSec: 0 });
+    sim = await startSim({ fleet: fleetSchema.parse(fleet), timeScale, retryAfterSec: 0 });
     api = createSpotinstApi({ baseUrl: sim.spotinstUrl, credentials: { token: TOKEN, accountId: ACCOUNT } });
   };
   afterEach(async () => {
@@ -48,11 +48,17 @@ describe("spotinst recycle core", () => {
   });
 
   it("counts a recycle done by instanceId/launchedAt even when RECYCLING is never observed", async () => {
-    await start();
+    // At ×100: the PUT's old state shows for 200 ms (the first poll lands there, even on a busy
+    // machine), RECYCLING lasts 50 ms, and the next poll comes a second later.
+    const fleet = { ...recycleFleet(), timings: { accept: 20, recycle: { stop: 2, start: 3 }, boot: 1 } };
+    await start(fleet, 100);
     const before = { ...sim!.world.findSsi(SSIS[0]!)! };
     const progress: string[] = [];
-    // A recycle takes ~67 ms here; one poll every 400 ms lands before and after it, never during.
-    const r = await recycleStatefulInstance(api, { ...base(SSIS[0]!), pollIntervalMs: 400 }, hooks(progress));
+    const r = await recycleStatefulInstance(
+      api,
+      { ...base(SSIS[0]!), pollIntervalMs: 1_000 },
+      hooks(progress),
+    );
     expect(r.ok, r.msg).toBe(true);
     if (!r.ok) return;
     expect(r.changed).toBe(true);
@@ -101,7 +107,9 @@ describe("spotinst recycle core", () => {
     sim!.world.setOutcome(SSIS[0]!, { recycleOutcome: "stuck" });
     const r = await recycleStatefulInstance(api, { ...base(SSIS[0]!), waitTimeoutMs: 1_500 }, hooks());
     expect(r.ok).toBe(false);
-    expect(r.msg).toMatch(new RegExp(`^timed out after [12] s \\(wait_timeout 2 s\\): ${SSIS[0]} is RECYCLING$`));
+    expect(r.msg).toMatch(
+      new RegExp(`^timed out after [12] s \\(wait_timeout 2 s\\): ${SSIS[0]} is RECYCLING$`),
+    );
   });
 
   it("check mode reports and issues nothing", async () => {
@@ -116,9 +124,17 @@ describe("spotinst recycle core", () => {
   it("a re-attach whose recycle never started fails after the grace instead of issuing it again", async () => {
     await start();
     const ssi = sim!.world.findSsi(SSIS[0]!)!;
-    const previous = { instanceId: ssi.instanceId, launchedAt: new Date(ssi.launchedAt!).toISOString(), privateIp: ssi.privateIp };
+    const previous = {
+      instanceId: ssi.instanceId,
+      launchedAt: new Date(ssi.launchedAt!).toISOString(),
+      privateIp: ssi.privateIp,
+    };
     const inFlight = { previous, issuedAt: new Date(Date.now() - 60_000).toISOString() };
-    const r = await recycleStatefulInstance(api, { ...base(SSIS[0]!), inFlight, notStartedGraceMs: 1_000 }, hooks());
+    const r = await recycleStatefulInstance(
+      api,
+      { ...base(SSIS[0]!), inFlight, notStartedGraceMs: 1_000 },
+      hooks(),
+    );
     expect(r.ok).toBe(false);
     expect(r.msg).toContain("never started");
     expect(sim!.shared.mutatingCalls.spotinst).toBe(0);
@@ -127,7 +143,14 @@ describe("spotinst recycle core", () => {
   it("pause then resume wait for PAUSED and for ACTIVE on a new instance", async () => {
     await start();
     const old = sim!.world.findSsi(SSIS[0]!)!.instanceId;
-    const t = { groupId: GROUP, ssiId: SSIS[0]!, requireGroupActive: true, waitTimeoutMs: 10_000, pollIntervalMs: 20, check: false };
+    const t = {
+      groupId: GROUP,
+      ssiId: SSIS[0]!,
+      requireGroupActive: true,
+      waitTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+      check: false,
+    };
     const paused = await transitionStatefulInstance(api, { ...t, action: "pause" }, hooks());
     expect(paused.ok && paused.stateful?.state).toBe("PAUSED");
     const again = await transitionStatefulInstance(api, { ...t, action: "pause" }, hooks());

@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runPlayArgv } from "../../../src/cli/play.js";
 import { fleetSchema } from "../../../src/sim/fleet.js";
-import { type FleetInput, type Simulator, startSimulator, type TimelineEvent } from "../../../src/sim/index.js";
+import {
+  type FleetInput,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+  type TimelineEvent,
+} from "../../../src/sim/index.js";
 import { memoryContext } from "../support.js";
 
 export const TOKEN = "recycle-test-token-7f3a9c";
@@ -43,6 +49,20 @@ export function recycleFleet(count = SSIS.length): FleetInput {
   };
 }
 
+/**
+ * startSimulator, again on EADDRINUSE: a simulator of another process that does not take the
+ * /16 lock (the standalone AWS fake, an older build someone runs) may hold our 127.N block.
+ */
+export async function startSim(options: SimulatorOptions): Promise<Simulator> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSimulator(options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw err;
+    }
+  }
+}
+
 export interface RecycleRig {
   sim: Simulator;
   dir: string;
@@ -58,7 +78,7 @@ export interface RecycleRig {
 export async function startRig(
   o: { timeScale?: number; fleet?: FleetInput; retryAfterSec?: number; configToken?: boolean } = {},
 ): Promise<RecycleRig> {
-  const sim = await startSimulator({
+  const sim = await startSim({
     fleet: fleetSchema.parse(o.fleet ?? recycleFleet()),
     timeScale: o.timeScale ?? 1000,
     retryAfterSec: o.retryAfterSec ?? 0,
@@ -121,7 +141,8 @@ export function outIntervals(timeline: readonly TimelineEvent[], port = 9092): O
   const out: OutInterval[] = [];
   const open = new Map<string, number>();
   for (const e of timeline) {
-    if (e.type === "state" && e.detail.from === "ACTIVE" && e.detail.to !== "ACTIVE") open.set(e.subject, e.at);
+    if (e.type === "state" && e.detail.from === "ACTIVE" && e.detail.to !== "ACTIVE")
+      open.set(e.subject, e.at);
     if (e.type === "listen-open" && e.detail.port === port && open.has(e.subject)) {
       out.push({ ssi: e.subject, from: open.get(e.subject)!, to: e.at, ip: String(e.detail.ip) });
       open.delete(e.subject);
