@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim?.close();
-  await new Promise((r) => hostile?.close(r));
+  await new Promise((r) => (hostile ? hostile.close(r) : r(undefined)));
 });
 
 async function file(name: string, text: string): Promise<string> {
