@@ -30,16 +30,11 @@ export interface InventoryContext {
 // biome-ignore lint/suspicious/noExplicitAny: each source has its own config and raw types
 type AnySource = InventorySource<any, any>;
 
-const SOURCES: Record<string, AnySource> = {
+const SOURCES: Readonly<Record<string, AnySource>> = {
   spotinst: spotinstSource,
   aws: awsSource,
   static: staticSource,
 };
-
-/** Register a source type (the AWS source registers itself this way). */
-export function registerSource(source: AnySource): void {
-  SOURCES[source.type] = source;
-}
 
 export async function loadInventory(configFile: string, ctx: InventoryContext): Promise<Inventory> {
   const { config } = await loadInventoryConfig(configFile);
