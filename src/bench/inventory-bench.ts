@@ -33,26 +33,30 @@ export async function benchInventoryCacheHit(): Promise<BenchFigure[]> {
   return withSim({ fleet }, 16, async (args, env) => {
     const cold = await measureCli(args, env);
     if (cold.code !== 0) throw new Error(`cold run exited ${cold.code}`);
-    const runs = [];
-    for (let i = 0; i < 7; i++) runs.push(await measureCli(args, env));
-    const ms = median(runs.map((r) => r.ms));
-    const rss = Math.max(...runs.map((r) => r.maxRssMb));
-    return [
-      {
-        name: "inventory --list, cache hit, 10,000 hosts / 500 groups: wall (median of 7)",
-        value: ms,
-        unit: "ms",
-        target: "≤ 300 ms",
-        ok: ms <= 300,
-      },
-      {
-        name: "inventory --list, cache hit, 10,000 hosts / 500 groups: peak RSS",
-        value: rss,
-        unit: "MB",
-        target: "≤ 150 MB",
-        ok: rss <= 150,
-      },
+    const figures: BenchFigure[] = [];
+    // What Ansible runs (`<script> --list`, config from the env), then the subcommand form.
+    const config = args[args.indexOf("-c") + 1]!;
+    const forms: [string, string[], NodeJS.ProcessEnv][] = [
+      ["rollcall --list (Ansible's call)", ["--list"], { ...env, ROLLCALL_CONFIG: config }],
+      ["rollcall inventory --list -c FILE", args, env],
     ];
+    for (const [label, argv, e] of forms) {
+      const runs = [];
+      for (let i = 0; i < 7; i++) runs.push(await measureCli(argv, e));
+      const ms = median(runs.map((r) => r.ms));
+      const rss = Math.max(...runs.map((r) => r.maxRssMb));
+      figures.push(
+        {
+          name: `${label}, cache hit, 10,000 hosts / 500 groups: wall (median of 7)`,
+          value: ms,
+          unit: "ms",
+          target: "≤ 300 ms",
+          ok: ms <= 300,
+        },
+        { name: `${label}, cache hit: peak RSS`, value: rss, unit: "MB", target: "≤ 150 MB", ok: rss <= 150 },
+      );
+    }
+    return figures;
   });
 }
 

@@ -17,6 +17,8 @@ const BENCHES: Record<string, () => Promise<BenchFigure[]>> = {
   ssh: benchSsh,
 };
 
+// The in-process AWS simulator clients would print the SDK's Node 20 notice on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const wanted = process.argv.slice(2);
 const selected = Object.entries(BENCHES).filter(([name]) => wanted.length === 0 || wanted.includes(name));
 for (const [name, bench] of selected) {

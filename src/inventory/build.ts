@@ -35,13 +35,12 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
   };
 
   for (const { name, record } of named) {
-    let vars: Vars = record.vars;
-    if (record.address) {
-      // Salt's ansible roster only reads the legacy name.
-      vars = { ...vars, ansible_host: record.address, ansible_ssh_host: record.address };
-    }
-    if (options.compose) vars = { ...vars, ...options.compose(vars) };
-    vars = sortKeys(vars);
+    // Salt's ansible roster only reads the legacy name, hence ansible_ssh_host too.
+    const address = record.address
+      ? { ansible_host: record.address, ansible_ssh_host: record.address }
+      : undefined;
+    let vars = sortKeys(record.vars, address);
+    if (options.compose) vars = sortKeys(vars, options.compose(vars));
     hosts.set(name, vars);
 
     for (const ref of record.groups) {
@@ -147,11 +146,16 @@ export function sanitizeGroupName(name: string): string {
   return /^[0-9]/.test(safe) ? `_${safe}` : safe;
 }
 
-/** Keys sorted, undefined values dropped (JSON would drop them anyway, but not consistently). */
-function sortKeys(vars: Vars): Vars {
+/**
+ * `vars` with `extra` merged over it, keys sorted, undefined values dropped, in one copy: this
+ * runs once per host, 10,000 times for a large inventory.
+ */
+function sortKeys(vars: Vars, extra?: Vars): Vars {
+  const merged: Vars = extra ? Object.assign({}, vars, extra) : vars;
+  const keys = Object.keys(merged).sort();
   const out: Vars = {};
-  for (const k of Object.keys(vars).sort()) {
-    const v = vars[k];
+  for (const k of keys) {
+    const v = merged[k];
     if (v !== undefined) out[k] = v;
   }
   return out;
