@@ -9,6 +9,7 @@ import type { CliContext } from "./context.js";
 export interface SimArgs {
   fleet?: string;
   port: number;
+  awsPort?: number;
   host: string;
   latencyMs: number;
   faultRate: number;
@@ -26,6 +27,11 @@ export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
       y
         .option("fleet", { type: "string", describe: "fleet file (YAML; default: the built-in demo fleet)" })
         .option("port", { type: "number", default: 0, describe: "Spotinst API port (0 = any free port)" })
+        .option("aws-port", {
+          type: "number",
+          default: 0,
+          describe: "AWS (EC2 + Auto Scaling) endpoint port (0 = any free port)",
+        })
         .option("host", { type: "string", default: "127.0.0.1", describe: "API address, within 127.0.0.0/8" })
         .option("latency-ms", { type: "number", default: 0, describe: "delay added to every API response" })
         .option("fault-rate", {
@@ -98,6 +104,7 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
     }
   };
   check("port", args.port, 0, 65_535, true);
+  check("aws-port", args.awsPort ?? 0, 0, 65_535, true);
   check("latency-ms", args.latencyMs, 0, 600_000);
   check("fault-rate", args.faultRate, 0, 1);
   check("hang-rate", args.hangRate, 0, 1);
@@ -112,6 +119,7 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
   return {
     host: args.host,
     spotinstPort: args.port,
+    awsPort: args.awsPort ?? 0,
     latencyMs: args.latencyMs,
     faultRate: args.faultRate,
     hangRate: args.hangRate,
