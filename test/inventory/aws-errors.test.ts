@@ -1,75 +1,48 @@
-// Bad inputs to the AWS source: each gives one line and a documented exit code (2 for what the
-// user must fix before anything runs, 3 for a remote refusal). The harness walks the same path
-// the CLI does: YAML with positions → schema → cacheIdentity → fetch → toHosts.
+// Bad inputs to the AWS source, through the built CLI: each gives one line on stderr and a
+// documented exit code (2 for what the user must fix before anything runs, 3 for a remote refusal).
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { parseYaml, validate } from "../../src/config/yaml.js";
-import { ExitCode, RemoteError, RollcallError, UsageError } from "../../src/errors.js";
-import { awsSource, awsSourceSchema } from "../../src/inventory/sources/aws.js";
+import { ExitCode } from "../../src/errors.js";
 import { defaultAwsFleet } from "../../src/sim/aws/index.js";
+import { runCli } from "../helpers/cli.js";
 import { startTestAwsSim, type TestAwsSim } from "../sim/aws/helpers.js";
 
-const configSchema = z.strictObject({ sources: z.array(awsSourceSchema).min(1) });
-
 let sim: TestAwsSim;
+let dir: string;
 beforeAll(async () => {
   sim = await startTestAwsSim(defaultAwsFleet);
+  dir = await mkdtemp(join(tmpdir(), "rollcall-aws-bad-"));
 });
 afterAll(() => sim.stop());
 
 async function run(
   yaml: string,
   env: Record<string, string | undefined>,
-): Promise<{ code: number; line: string }> {
-  try {
-    const parsed = parseYaml(yaml, "inv.yml");
-    if (!parsed.ok) throw new UsageError(parsed.issues);
-    const checked = validate(configSchema, parsed.value);
-    if (!checked.ok) throw new UsageError(checked.issues);
-    const source = checked.value.sources[0]!;
-    const ctx = { env, homeDir: "/nonexistent", note: () => {} };
-    awsSource.cacheIdentity(source, ctx);
-    try {
-      awsSource.toHosts(await awsSource.fetch(source, ctx), source, ctx);
-    } catch (err) {
-      // What collect.ts does: name the failing source.
-      throw err instanceof RemoteError ? err.withSource(source.name ?? "aws") : err;
-    }
-    return { code: 0, line: "" };
-  } catch (err) {
-    if (!(err instanceof RollcallError)) throw err;
-    return { code: err.exitCode, line: err.message };
-  }
-}
-
-/** The SDK's default chain reads process.env and ~/.aws on its own: point it at nothing. */
-async function withoutAmbientCredentials<T>(fn: () => Promise<T>): Promise<T> {
-  const keys = [
-    "AWS_EC2_METADATA_DISABLED",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_PROFILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-  ];
-  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
-  for (const k of keys) delete process.env[k];
-  Object.assign(process.env, {
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_CONFIG_FILE: "/nonexistent/aws-config",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-  });
-  try {
-    return await fn();
-  } finally {
-    for (const k of keys) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
+): Promise<{ code: number | null; line: string }> {
+  await writeFile(join(dir, "inv.yml"), yaml);
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+  const r = await runCli(
+    ["inventory", "--list", "-c", "inv.yml"],
+    {
+      ...clean,
+      HOME: dir,
+      XDG_CACHE_HOME: join(dir, "cache"),
+      // The SDK's default chain must find nothing ambient, and never ask the instance metadata
+      // service (a non-loopback address).
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/nonexistent/aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    },
+    dir,
+  );
+  expect(r.stdout).toBe("");
+  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  return { code: r.code, line: r.stderr.trimEnd().replace(/^rollcall: /, "") };
 }
 
 const env = () => ({ ...sim.sourceEnv });
@@ -82,7 +55,6 @@ describe("bad inputs → one line, documented exit code", () => {
     code: number;
     line: RegExp;
     setup?: () => () => void;
-    ambient?: boolean;
   }[] = [
     {
       name: "unknown region",
@@ -125,7 +97,6 @@ describe("bad inputs → one line, documented exit code", () => {
       name: "no credentials",
       yaml: "sources:\n  - type: aws\n    regions: [us-east-1]\n",
       env: () => ({ AWS_ENDPOINT_URL: sim.url }),
-      ambient: true,
       code: ExitCode.usage,
       line: /^no AWS credentials found \(.*\): set AWS_PROFILE or AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY, or profile: in the source$/,
     },
@@ -144,13 +115,13 @@ describe("bad inputs → one line, documented exit code", () => {
       yaml: "sources:\n  - type: aws\n    regions: [us-east-1, eu-west-1]\n    max_attempts: 1\n",
       env: () => ({ ...sim.sourceEnv, AWS_ACCESS_KEY_ID: "AKIAWRONGWRONGWRONG0" }),
       code: ExitCode.remote,
-      line: /^source aws: autoscaling DescribeAutoScalingGroups \(us-east-1\) failed: HTTP 403: InvalidClientTokenId: /,
+      line: /^source aws#1: autoscaling DescribeAutoScalingGroups \(us-east-1\) failed: HTTP 403: InvalidClientTokenId: /,
     },
     {
       name: "nothing listening at the endpoint",
       yaml: "sources:\n  - type: aws\n    regions: [us-east-1]\n    endpoint_url: http://127.0.0.1:9\n    max_attempts: 1\n",
       code: ExitCode.remote,
-      line: /^source aws: autoscaling DescribeAutoScalingGroups \(us-east-1\) failed: ECONNREFUSED: /,
+      line: /^source aws#1: autoscaling DescribeAutoScalingGroups \(us-east-1\) failed: ECONNREFUSED: /,
     },
   ];
 
@@ -158,8 +129,7 @@ describe("bad inputs → one line, documented exit code", () => {
     it(c.name, async () => {
       const undo = c.setup?.();
       try {
-        const exec = () => run(c.yaml, (c.env ?? env)());
-        const out = c.ambient ? await withoutAmbientCredentials(exec) : await exec();
+        const out = await run(c.yaml, (c.env ?? env)());
         expect(out.code).toBe(c.code);
         expect(out.line).toMatch(c.line);
         expect(out.line).not.toContain("\n");
