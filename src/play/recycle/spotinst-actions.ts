@@ -5,8 +5,8 @@ import type { SpotinstApi } from "../../cloud/spotinst-api.js";
 import type { StatefulInstance, StatefulState } from "../../cloud/spotinst-types.js";
 import { RemoteError } from "../../errors.js";
 import {
+  createPoller,
   type InstanceMark,
-  listWithThrottleGrace,
   markOf,
   type RecycleHooks,
   type RecycleOutcome,
@@ -63,18 +63,7 @@ export async function transitionStatefulInstance(
   });
   const done = (changed: boolean, ssi: StatefulInstance, previous: InstanceMark, msg: string) =>
     ({ ok: true, changed, stateful: ssi, previous, elapsed: elapsed(), msg }) as const;
-  const poll = async () => {
-    const all = await listWithThrottleGrace(
-      api,
-      req.groupId,
-      hooks,
-      deadline,
-      req.throttleBackoffMs ?? 5_000,
-    );
-    return { ssi: all.find((s) => s.id === req.ssiId), all };
-  };
-  const nap = () =>
-    hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal);
+  const { poll, nap } = createPoller(api, req, hooks, deadline);
   const reached = (ssi: StatefulInstance, prev: InstanceMark) =>
     ssi.state === target &&
     (req.action !== "resume" || (!!ssi.instanceId && ssi.instanceId !== prev.instanceId));

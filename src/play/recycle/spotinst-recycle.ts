@@ -82,19 +82,7 @@ export async function recycleStatefulInstance(
     ...extra,
   });
 
-  const poll = async (): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> => {
-    const all = await listWithThrottleGrace(
-      api,
-      req.groupId,
-      hooks,
-      deadline,
-      req.throttleBackoffMs ?? 5_000,
-    );
-    return { ssi: all.find((s) => s.id === req.ssiId), all };
-  };
-  // Never sleep past the deadline: the last poll happens at the deadline, not a poll interval later.
-  const nap = () =>
-    hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal);
+  const { poll, nap } = createPoller(api, req, hooks, deadline);
 
   // Resume: the action was issued before a crash. Never issue it twice.
   if (req.inFlight) {
@@ -239,6 +227,31 @@ export async function recycleStatefulInstance(
       await nap();
     }
   }
+}
+
+export interface PollRequest {
+  groupId: string;
+  ssiId: string;
+  pollIntervalMs: number;
+  throttleBackoffMs?: number;
+}
+
+/** Polling shared by recycle and the other actions: one list call, and a deadline-bound sleep. */
+export function createPoller(api: SpotinstApi, req: PollRequest, hooks: RecycleHooks, deadline: number) {
+  return {
+    async poll(): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> {
+      const all = await listWithThrottleGrace(
+        api,
+        req.groupId,
+        hooks,
+        deadline,
+        req.throttleBackoffMs ?? 5_000,
+      );
+      return { ssi: all.find((s) => s.id === req.ssiId), all };
+    },
+    // Never sleep past the deadline: the last poll happens at the deadline, not an interval later.
+    nap: () => hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal),
+  };
 }
 
 export function markOf(s: StatefulInstance): InstanceMark {
