@@ -102,7 +102,7 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
           });
           continue;
         }
-        hosts.push(statefulHost(ssi, group, raw.accountId, config));
+        hosts.push(toHost(ssi, group, raw.accountId, config));
       }
       for (const inst of group.instances) {
         if (!inst.privateIp && config.without_ip === "skip") {
@@ -112,7 +112,7 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
           });
           continue;
         }
-        hosts.push(groupInstanceHost(inst, group, raw.accountId, config));
+        hosts.push(toHost(inst, group, raw.accountId, config));
       }
     }
     return hosts;
@@ -163,46 +163,27 @@ function groupRefs(group: RawGroup) {
   ];
 }
 
-function statefulHost(
-  ssi: StatefulInstance,
+/** A stateful instance (SSI) or a plain group instance from /status, as a HostRecord. */
+function toHost(
+  inst: StatefulInstance | SpotinstGroupInstance,
   group: RawGroup,
   accountId: string,
   config: SpotinstSourceConfig,
 ): HostRecord {
+  const ssi = "state" in inst ? inst : undefined;
   return {
-    id: ssi.id,
-    source: config.name ?? "spotinst",
-    names: {
-      "private-ip": ssi.privateIp ?? undefined,
-      "instance-id": ssi.instanceId ?? undefined,
-      "ssi-id": ssi.id,
-    },
-    address: ssi.privateIp ?? undefined,
-    vars: hostVars(ssi, group, accountId),
-    groups: groupRefs(group),
-    tags: group.tags,
-    launchedAt: ssi.launchedAt ?? ssi.createdAt,
-  };
-}
-
-function groupInstanceHost(
-  inst: SpotinstGroupInstance,
-  group: RawGroup,
-  accountId: string,
-  config: SpotinstSourceConfig,
-): HostRecord {
-  return {
-    id: inst.instanceId,
+    id: ssi ? ssi.id : (inst as SpotinstGroupInstance).instanceId,
     source: config.name ?? "spotinst",
     names: {
       "private-ip": inst.privateIp ?? undefined,
-      "public-ip": inst.publicIp ?? undefined,
-      "instance-id": inst.instanceId,
+      "public-ip": ssi ? undefined : ((inst as SpotinstGroupInstance).publicIp ?? undefined),
+      "instance-id": inst.instanceId ?? undefined,
+      "ssi-id": ssi?.id,
     },
     address: inst.privateIp ?? undefined,
     vars: hostVars(inst, group, accountId),
     groups: groupRefs(group),
     tags: group.tags,
-    launchedAt: inst.createdAt,
+    launchedAt: (ssi?.launchedAt ?? inst.createdAt) || undefined,
   };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { hookHandlers } from "./asg-hook-handlers.js";
 import { reconcile, terminateInstance } from "./asg-lifecycle.js";
-import { tagHandlers } from "./asg-tag-handlers.js";
+import { tagHandlers, tagTargets } from "./asg-tag-handlers.js";
 import type { Handler, RequestInfo } from "./ec2-handlers.js";
 import { AwsFault, bool, int, members, paginate, type QueryNode, str, strings, structs } from "./protocol.js";
 import { type AwsWorld, requireAsg, type SimAsg, type SimInstance } from "./world.js";
@@ -257,14 +257,8 @@ function setDesiredCapacity(world: AwsWorld, { region, params }: RequestInfo): o
   return {};
 }
 
-function createOrUpdateTags(world: AwsWorld, { region, params }: RequestInfo): object {
-  for (const t of structs(params, "Tags", "member")) {
-    const type = str(t, "ResourceType") ?? "auto-scaling-group";
-    if (type !== "auto-scaling-group")
-      throw new AwsFault(400, "ValidationError", `Invalid resource type: ${type}`);
-    const asg = requireAsg(world, region, str(t, "ResourceId"));
-    const key = str(t, "Key");
-    if (!key) throw new AwsFault(400, "ValidationError", "Tag key must not be empty");
+function createOrUpdateTags(world: AwsWorld, request: RequestInfo): object {
+  for (const { asg, key, tag: t } of tagTargets(world, request)) {
     const value = str(t, "Value") ?? "";
     const propagate = bool(t, "PropagateAtLaunch") ?? false;
     const existing = asg.tags.find((x) => x.key === key);

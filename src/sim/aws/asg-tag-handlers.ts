@@ -10,14 +10,21 @@ export const tagHandlers: Record<string, Handler> = {
   DescribeInstanceRefreshes: describeInstanceRefreshes,
 };
 
-function deleteTags(world: AwsWorld, { region, params }: RequestInfo): object {
-  for (const t of structs(params, "Tags", "member")) {
+/** The Tags.member.N entries of a tag call, each checked and resolved to its group. */
+export function tagTargets(world: AwsWorld, { region, params }: RequestInfo) {
+  return structs(params, "Tags", "member").map((t) => {
     const type = str(t, "ResourceType") ?? "auto-scaling-group";
     if (type !== "auto-scaling-group")
       throw new AwsFault(400, "ValidationError", `Invalid resource type: ${type}`);
     const asg = requireAsg(world, region, str(t, "ResourceId"));
     const key = str(t, "Key");
     if (!key) throw new AwsFault(400, "ValidationError", "Tag key must not be empty");
+    return { asg, key, tag: t };
+  });
+}
+
+function deleteTags(world: AwsWorld, request: RequestInfo): object {
+  for (const { asg, key } of tagTargets(world, request)) {
     // Deleting a tag that is not there is not an error in AWS either.
     asg.tags = asg.tags.filter((x) => x.key !== key);
   }
