@@ -142,16 +142,27 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return s ? ` (did you mean "${s}"?)` : "";
 }
 
+// Optimal-string-alignment distance: a swapped pair of letters ("whne" → "when") counts as one edit.
 function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
+}
+
+/** Add a hint to `unknown option "x"` issues that came without one. */
+export function withHints(issues: Issue[], candidates: readonly string[]): Issue[] {
+  return issues.map((i) => {
+    const m = /unknown option "([^"]+)"/.exec(i.message);
+    if (!m || i.message.includes("did you mean")) return i;
+    return { ...i, message: i.message.replace(m[0], `${m[0]}${didYouMean(m[1]!, candidates)}`) };
+  });
 }

@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { pid } from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KeyvStoreAdapter } from "keyv";
 import type { WrappedValue } from "keyv-file";
@@ -188,7 +189,7 @@ function isWrapped(value: unknown): value is WrappedValue {
 
 async function writeAtomically(filename: string, text: string): Promise<void> {
   // Same directory as the target, so rename() is atomic (no cross-device move).
-  const temp = `${filename}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  const temp = `${filename}.${pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const handle = await open(temp, "wx", 0o600);
     try {

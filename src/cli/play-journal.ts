@@ -2,9 +2,9 @@
 // that file stays about arguments and reporters). Only cli/ prints or touches the process.
 import { resolve } from "node:path";
 import type { PlayEvent, PlayInfo } from "../play/events.js";
-import { openRunJournal, type RunJournal } from "../play/journal.js";
-import type { PreparedRun } from "../play/prepare.js";
+import { openRunJournal, type RunJournal } from "../play/journal/journal.js";
 import { createSpotinstClientPool } from "../play/recycle/spotinst-client.js";
+import type { PreparedRun } from "../play/run/prepare.js";
 import type { CliContext } from "./context.js";
 import { stateDirOf } from "./context.js";
 

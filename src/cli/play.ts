@@ -7,17 +7,17 @@ import type { Argv, CommandModule } from "yargs";
 import yargs from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import type { Inventory, InventoryNote } from "../inventory/model.js";
+import { createSshConnector } from "../play/connection/ssh.js";
 import type { PlayEvent } from "../play/events.js";
-import { parseExtraVars } from "../play/extra-vars.js";
-import { emptyInventory, hostListInventory, isHostList } from "../play/inventory.js";
-import { formatHostList, formatTaskList } from "../play/list.js";
+import { emptyInventory, hostListInventory, isHostList } from "../play/hosts/inventory.js";
 import type { PlayServices } from "../play/modules/types.js";
-import { loadPlaybook } from "../play/parse.js";
-import { preparePlaybook } from "../play/prepare.js";
+import { parseExtraVars } from "../play/parse/extra-vars.js";
+import { loadPlaybook } from "../play/parse/playbook.js";
 import { createJsonReporter } from "../play/reporter/json.js";
 import { createTextReporter, type LiveLine } from "../play/reporter/text.js";
-import { runPlaybook } from "../play/runner.js";
-import { createSshConnector } from "../play/ssh-connection.js";
+import { formatHostList, formatTaskList } from "../play/run/list-hosts.js";
+import { preparePlaybook } from "../play/run/prepare.js";
+import { runPlaybook } from "../play/run/runner.js";
 import { type CliContext, cacheDirOf } from "./context.js";
 import {
   createCacheInvalidator,

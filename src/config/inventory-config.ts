@@ -2,7 +2,7 @@
 // how to shape hosts and groups. Every option is documented in inventories/spotinst.example.yml.
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { awsSourceSchema } from "../inventory/sources/aws-config.js";
+import { awsSourceSchema } from "./aws-source.js";
 import { readYamlFile, validate, type YamlSource } from "./yaml.js";
 
 const globList = z
@@ -114,7 +114,7 @@ export const inventoryConfigSchema = z.strictObject({
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;
 export type SpotinstSourceConfig = z.output<typeof spotinstSourceSchema>;
-export type { AwsSourceConfig } from "../inventory/sources/aws-config.js";
+export type { AwsSourceConfig } from "./aws-source.js";
 export type StaticSourceConfig = z.output<typeof staticSourceSchema>;
 export type SourceConfig = InventoryConfig["sources"][number];
 export type KeyedGroup = z.output<typeof keyedGroupSchema>;

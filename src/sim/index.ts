@@ -3,21 +3,21 @@
 // state: `rollcall sim` and the tests both call this.
 import { isIPv4 } from "node:net";
 import { UsageError } from "../errors.js";
-import { claimIpAllocator, createIpAllocator, type IpAllocator } from "./addresses.js";
 import { type AwsSim, startAwsSim } from "./aws/index.js";
-import { createClock } from "./clock.js";
-import { createFaultPlan } from "./faults.js";
+import { claimIpAllocator, createIpAllocator, type IpAllocator } from "./core/addresses.js";
+import { createClock } from "./core/clock.js";
+import { createFaultPlan } from "./core/faults.js";
+import { createListenerPool } from "./core/listeners.js";
+import type { SimShared, TimelineEvent } from "./core/shared.js";
 import { defaultFleet, type Fleet } from "./fleet.js";
-import { createListenerPool } from "./listeners.js";
-import type { SimShared, TimelineEvent } from "./shared.js";
-import { type SpotinstStats, startSpotinstServer } from "./spotinst-server.js";
-import { createSpotinstWorld, type SimIncident, type SpotinstWorld } from "./world.js";
+import { type SpotinstStats, startSpotinstServer } from "./spotinst/server.js";
+import { createSpotinstWorld, type SimIncident, type SpotinstWorld } from "./spotinst/world.js";
 
+export type { SimShared, TimelineEvent } from "./core/shared.js";
 export type { Fleet, FleetInput } from "./fleet.js";
 export { defaultFleet, generateFleet, parseFleet, readFleetFile } from "./fleet.js";
-export type { SimShared, TimelineEvent } from "./shared.js";
-export type { SpotinstStats } from "./spotinst-server.js";
-export type { SimGroup, SimIncident, SimSsi, SpotinstWorld } from "./world.js";
+export type { SpotinstStats } from "./spotinst/server.js";
+export type { SimGroup, SimIncident, SimSsi, SpotinstWorld } from "./spotinst/world.js";
 
 export interface SimulatorOptions {
   /** A parsed fleet; default: the built-in demo fleet. */

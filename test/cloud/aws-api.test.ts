@@ -1,8 +1,8 @@
 // The AWS seam (createAwsApi) against the simulator: paging, batching, retries, error wrapping.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsApi, createAwsApi } from "../../src/cloud/aws-api.js";
-import { wrapAwsError } from "../../src/cloud/aws-errors.js";
+import { type AwsApi, createAwsApi } from "../../src/cloud/aws/api.js";
+import { wrapAwsError } from "../../src/cloud/aws/errors.js";
 import { ExitCode, RemoteError, UsageError } from "../../src/errors.js";
 import { generateAwsFleet } from "../../src/sim/aws/index.js";
 import { startTestAwsSim, type TestAwsSim } from "../sim/aws/helpers.js";
@@ -176,8 +176,8 @@ describe("lazy loading", () => {
     for (const file of [
       "src/inventory/sources/aws.ts",
       "src/inventory/sources/aws-map.ts",
-      "src/inventory/sources/aws-config.ts",
-      "src/cloud/aws-convert.ts",
+      "src/config/aws-source.ts",
+      "src/cloud/aws/convert.ts",
     ]) {
       const text = await readFile(file, "utf8");
       const staticImports = text.match(/^import (?!type ).*from "[^"]+";$/gm) ?? [];

@@ -6,8 +6,8 @@ import {
   createSpotinstApi,
   type SpotinstApiOptions,
   type SpotinstRetryInfo,
-} from "../../src/cloud/spotinst-api.js";
-import { parseRetryAfter } from "../../src/cloud/spotinst-retry.js";
+} from "../../src/cloud/spotinst/api.js";
+import { parseRetryAfter } from "../../src/cloud/spotinst/retry.js";
 import { InterruptedError, RemoteError } from "../../src/errors.js";
 
 const TOKEN = "tok-SECRET-7f3a9c1e5b";

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resolveSpotinstCredentials } from "../../src/cloud/spotinst-credentials.js";
+import { resolveSpotinstCredentials } from "../../src/cloud/spotinst/credentials.js";
 
 let home: string;
 

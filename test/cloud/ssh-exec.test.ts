@@ -2,7 +2,7 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSshPool, runOverSsh, type SshPool, SshUnreachableError } from "../../src/cloud/ssh.js";
+import { createSshPool, runOverSsh, type SshPool, SshUnreachableError } from "../../src/cloud/ssh/index.js";
 import { RemoteError } from "../../src/errors.js";
 import {
   countAccepted,

@@ -12,7 +12,7 @@ import {
   type SshPool,
   type SshUnreachable,
   SshUnreachableError,
-} from "../../src/cloud/ssh.js";
+} from "../../src/cloud/ssh/index.js";
 import {
   countAccepted,
   createSshFixture,

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { scrub } from "../../src/cloud/ssh/errors.js";
 import {
   buildRemoteCommand,
   checkHostKey,
@@ -19,9 +20,8 @@ import {
   quoteGlob,
   quoteShellArg,
   resolveSshTarget,
-} from "../../src/cloud/ssh.js";
-import { scrub } from "../../src/cloud/ssh-errors.js";
-import { preferredHostKeyAlgorithms } from "../../src/cloud/ssh-known-hosts.js";
+} from "../../src/cloud/ssh/index.js";
+import { preferredHostKeyAlgorithms } from "../../src/cloud/ssh/known-hosts.js";
 import { UsageError } from "../../src/errors.js";
 
 function sh(line: string, cwd?: string): { status: number | null; stdout: string } {

@@ -1,15 +1,10 @@
-// The real-sshd fixture for tests. The process management lives in src/bench/ssh-fixture.ts so
+// The real-sshd fixture for tests. The process management lives in test/helpers/sshd-fixture.ts so
 // the SSH benchmark (built from src/) can use it too; this adds what only tests need: the
 // skip-or-require rule and /proc lookups that show which process owns a TCP connection.
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { createServer } from "node:net";
-import {
-  type Sshd,
-  type SshFixture,
-  sshdUnavailableReason,
-  sudoUnavailableReason,
-} from "../../src/bench/ssh-fixture.js";
-import { resolveSshTarget, type SshTarget } from "../../src/cloud/ssh.js";
+import { resolveSshTarget, type SshTarget } from "../../src/cloud/ssh/index.js";
+import { type Sshd, type SshFixture, sshdUnavailableReason, sudoUnavailableReason } from "./sshd-fixture.js";
 
 export {
   childPids,
@@ -20,7 +15,7 @@ export {
   type StartSshdOptions,
   sshdUnavailableReason,
   sudoUnavailableReason,
-} from "../../src/bench/ssh-fixture.js";
+} from "./sshd-fixture.js";
 
 /**
  * Why the sshd tests must be skipped here, or undefined to run them. With CI set, a missing

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchSize, orderHosts, serialBatches } from "../../src/play/batches.js";
+import { batchSize, orderHosts, serialBatches } from "../../src/play/run/batches.js";
 
 const seven = ["h1", "h2", "h3", "h4", "h5", "h6", "h7"];
 const sizes = (serial: (number | string)[]) => serialBatches(seven, serial).map((b) => b.length);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseExtraVars } from "../../src/play/extra-vars.js";
+import { parseExtraVars } from "../../src/play/parse/extra-vars.js";
 
 describe("-e", () => {
   it("k=v (strings, quotes, templates kept whole), @file, inline JSON/YAML; later wins", async () => {

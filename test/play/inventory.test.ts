@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Inventory } from "../../src/inventory/model.js";
-import { hostListInventory, isHostList, viewOf } from "../../src/play/inventory.js";
+import { hostListInventory, isHostList, viewOf } from "../../src/play/hosts/inventory.js";
 
 describe("inventory view", () => {
   it("parses Ansible's comma host list in order", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePlaybook } from "../../src/play/parse.js";
+import { parsePlaybook } from "../../src/play/parse/playbook.js";
 import type { Block, Play, Task } from "../../src/play/types.js";
 
 function parse(text: string): Play[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Inventory } from "../../src/inventory/model.js";
-import { viewOf } from "../../src/play/inventory.js";
-import { matchPattern, patternProblem, splitPattern } from "../../src/play/patterns.js";
+import { viewOf } from "../../src/play/hosts/inventory.js";
+import { matchPattern, patternProblem, splitPattern } from "../../src/play/hosts/patterns.js";
 
 const inventory: Inventory = {
   hosts: { "10-web1": {}, "kafka-1": {}, "kafka-2": {}, "kafka-3": {}, "zk-1": {}, lonely: {} },

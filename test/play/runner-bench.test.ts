@@ -1,6 +1,6 @@
 // The benchmark function runs and reports in the harness's shape (timing is `npm run bench`'s job).
 import { expect, it } from "vitest";
-import { benchRunner } from "../../src/bench/runner-bench.js";
+import { benchRunner } from "../../bench/runner-bench.js";
 
 it("benchRunner returns named measurements with targets", async () => {
   const results = await benchRunner();

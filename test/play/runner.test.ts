@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Inventory } from "../../src/inventory/model.js";
-import { HostUnreachableError } from "../../src/play/connection.js";
+import { HostUnreachableError } from "../../src/play/connection/connection.js";
 import type { PlayEvent } from "../../src/play/events.js";
 import { registerModule } from "../../src/play/modules/index.js";
 import { play, tempDir } from "./support.js";

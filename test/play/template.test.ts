@@ -6,7 +6,7 @@ import {
   renderValue,
   TemplateError,
   type TemplateScope,
-} from "../../src/play/template.js";
+} from "../../src/template/engine.js";
 
 const scope = (vars: Record<string, unknown>, env: Record<string, string> = {}): TemplateScope => ({
   vars,

@@ -1,7 +1,7 @@
 // The point of the fake: rollcall's real Spotinst client works against it unchanged, faults
 // included. Kept small; the client's own behaviour is tested in test/cloud/.
 import { afterEach, describe, expect, it } from "vitest";
-import { createSpotinstApi } from "../../src/cloud/spotinst-api.js";
+import { createSpotinstApi } from "../../src/cloud/spotinst/api.js";
 import type { Simulator } from "../../src/sim/index.js";
 import { KAFKA, startTestSim, TOKEN, WORKERS, waitUntil } from "./helpers.js";
 

@@ -1,8 +1,8 @@
 // Faults as a client sees them: 429 with Retry-After, 5xx envelopes and a proxy's HTML page,
 // requests that never get an answer, and added latency.
 import { afterEach, describe, expect, it } from "vitest";
-import { faultReply } from "../../src/sim/envelope.js";
 import type { Simulator } from "../../src/sim/index.js";
+import { faultReply } from "../../src/sim/spotinst/envelope.js";
 import { act, call, KAFKA, startTestSim } from "./helpers.js";
 
 let sim: Simulator | undefined;

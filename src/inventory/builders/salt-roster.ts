@@ -4,7 +4,7 @@
 // (default: the inventory host name; `{{ asg_name }}-{{ ec2_instance_id }}` is the ASG idiom).
 import { z } from "zod";
 import { UsageError } from "../../errors.js";
-import { renderValue, TemplateError } from "../../play/template.js";
+import { renderValue, TemplateError } from "../../template/engine.js";
 import { compareNames } from "../build.js";
 import type { Inventory, Vars } from "../model.js";
 

@@ -1,10 +1,10 @@
 // Pure mapping from the AWS source's raw data to HostRecords: hostvars `ec2_…` (instance) and
 // `asg_…` (membership), groups by ASG name under `autoscaling_groups`, optional ec2.py aliases.
 import picomatch from "picomatch";
-import type { AsgGroup, AsgMember, Ec2Instance, LaunchTemplateSpec } from "../../cloud/aws-types.js";
+import type { AsgGroup, AsgMember, Ec2Instance, LaunchTemplateSpec } from "../../cloud/aws/types.js";
+import type { AwsSourceConfig } from "../../config/aws-source.js";
 import type { GroupRef, HostRecord, Vars } from "../model.js";
 import type { AwsRaw } from "./aws.js";
-import type { AwsSourceConfig } from "./aws-config.js";
 import type { SourceContext } from "./types.js";
 
 export const ASG_PARENT_GROUP = "autoscaling_groups";

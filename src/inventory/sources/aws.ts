@@ -3,15 +3,15 @@
 // has none), launch template aliases resolved so `asg_outdated` is exact. Regions run in
 // parallel; a region the account has not enabled is a warning unless `strict`.
 import { createHash } from "node:crypto";
-import type { AwsApi, AwsApiSettings } from "../../cloud/aws-api.js";
-import { REGION_AUTH_CODES } from "../../cloud/aws-errors.js";
-import type { AsgGroup, Ec2Filter, Ec2Instance } from "../../cloud/aws-types.js";
+import type { AwsApi, AwsApiSettings } from "../../cloud/aws/api.js";
+import { REGION_AUTH_CODES } from "../../cloud/aws/errors.js";
+import type { AsgGroup, Ec2Filter, Ec2Instance } from "../../cloud/aws/types.js";
+import type { AwsSourceConfig } from "../../config/aws-source.js";
 import { RemoteError, UsageError } from "../../errors.js";
-import type { AwsSourceConfig } from "./aws-config.js";
 import { mapAwsHosts, selectGroups, templateKey } from "./aws-map.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
-export { type AwsSourceConfig, awsSourceSchema } from "./aws-config.js";
+export { type AwsSourceConfig, awsSourceSchema } from "../../config/aws-source.js";
 
 /** What is cached: the raw API answers per region, so config changes apply on a cache hit. */
 export interface AwsRaw {
@@ -114,7 +114,7 @@ export const awsSource: InventorySource<AwsSourceConfig, AwsRaw> = {
 
   async fetch(config, ctx) {
     const regions = regionsOf(config, ctx);
-    const { createAwsApi } = await import("../../cloud/aws-api.js");
+    const { createAwsApi } = await import("../../cloud/aws/api.js");
     const results = await Promise.allSettled(
       regions.map(async (region) => {
         const api = await createAwsApi(awsApiSettings(config, ctx, region));

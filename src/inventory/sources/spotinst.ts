@@ -2,7 +2,7 @@
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
 import picomatch from "picomatch";
-import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst-types.js";
+import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
 import { UsageError } from "../../errors.js";
 import type { HostRecord, Vars } from "../model.js";
@@ -29,7 +29,7 @@ export interface RawGroup {
 export const DEFAULT_SPOTINST_URL = "https://api.spotinst.io";
 
 async function resolveCredentials(config: SpotinstSourceConfig, ctx: SourceContext) {
-  const { resolveSpotinstCredentials } = await import("../../cloud/spotinst-credentials.js");
+  const { resolveSpotinstCredentials } = await import("../../cloud/spotinst/credentials.js");
   const resolved = await resolveSpotinstCredentials({
     config: { token: config.token, accountId: config.account_id },
     env: ctx.env,
@@ -59,7 +59,7 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
 
   async fetch(config, ctx) {
     const credentials = await resolveCredentials(config, ctx);
-    const { createSpotinstApi } = await import("../../cloud/spotinst-api.js");
+    const { createSpotinstApi } = await import("../../cloud/spotinst/api.js");
     const api = createSpotinstApi({
       baseUrl: apiUrlOf(config, ctx),
       credentials: { token: credentials.token, accountId: credentials.accountId },

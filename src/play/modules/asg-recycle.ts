@@ -3,7 +3,7 @@
 // (asg_name, ec2_instance_id, ec2_region); credentials and endpoints come from services.env the
 // way the inventory's aws source reads them. Resume goes through services.journal.
 import { z } from "zod";
-import type { AwsApi, AwsApiSettings } from "../../cloud/aws-api.js";
+import type { AwsApi, AwsApiSettings } from "../../cloud/aws/api.js";
 import { RollcallError } from "../../errors.js";
 import type { Vars } from "../../inventory/model.js";
 import type { AsgInFlight } from "../recycle/asg-recycle.js";
@@ -102,7 +102,7 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
   let api: AwsApi;
   try {
     const settings = await settingsFor(services.env, target.region!);
-    api = await (services.awsApi ?? (await import("../../cloud/aws-api.js")).createAwsApi)(settings);
+    api = await (services.awsApi ?? (await import("../../cloud/aws/api.js")).createAwsApi)(settings);
   } catch (err) {
     if (err instanceof RollcallError) return { failed: true, changed: false, msg: err.message };
     throw err;

@@ -1,7 +1,7 @@
 // assert: every condition in `that` must hold.
 import { z } from "zod";
-import { isTruthy } from "../helpers.js";
-import { TemplateError } from "../template.js";
+import { TemplateError } from "../../template/engine.js";
+import { isTruthy } from "../../template/helpers.js";
 import { bool } from "./params.js";
 import type { ModuleDef } from "./types.js";
 

@@ -2,7 +2,7 @@
 // SSH with `connection: ssh`; the transport quotes argv for the remote shell) and return
 // Ansible's rc/stdout/stderr result. `command` never uses a shell; `shell` (see shell.ts) does.
 import { z } from "zod";
-import { shellSplit } from "../shlex.js";
+import { shellSplit } from "../parse/shlex.js";
 import { bool, str, strMap } from "./params.js";
 import { formatDelta, formatTimestamp } from "./time.js";
 import type { ModuleContext, ModuleDef, ModuleResult } from "./types.js";

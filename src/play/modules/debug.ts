@@ -1,6 +1,6 @@
 // debug: print a message or a variable (shown with the result, like Ansible's verbose_always).
 import { z } from "zod";
-import { TemplateError } from "../template.js";
+import { TemplateError } from "../../template/engine.js";
 import { int, str } from "./params.js";
 import type { ModuleDef } from "./types.js";
 

@@ -1,7 +1,7 @@
 // script: copy a local script to the host (a private temp dir), run it with its arguments, then
 // remove it. `creates`/`removes` are checked on the host first; `chdir` is where it runs.
 import { z } from "zod";
-import { shellSplit } from "../shlex.js";
+import { shellSplit } from "../parse/shlex.js";
 import { readLocalSource } from "./local-source.js";
 import { str } from "./params.js";
 import { formatDelta, formatTimestamp } from "./time.js";

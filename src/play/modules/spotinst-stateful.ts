@@ -5,7 +5,7 @@
 // survives the IP change a recycle brings), so `--resume` re-attaches instead of issuing it twice.
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import type { SpotinstApi } from "../../cloud/spotinst-api.js";
+import type { SpotinstApi } from "../../cloud/spotinst/api.js";
 import "../recycle/journal-port.js";
 import { type TransitionAction, transitionStatefulInstance } from "../recycle/spotinst-actions.js";
 import { createSpotinstClientPool, type SpotinstClientPool } from "../recycle/spotinst-client.js";

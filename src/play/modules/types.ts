@@ -4,7 +4,7 @@
 // failure: they return a result with `failed: true` (or `unreachable: true`).
 import type { z } from "zod";
 import type { Vars } from "../../inventory/model.js";
-import type { BecomeSpec, Connection } from "../connection.js";
+import type { BecomeSpec, Connection } from "../connection/connection.js";
 
 /**
  * What a module returns: Ansible's result dictionary. The engine fills in `changed: false` and

@@ -1,8 +1,8 @@
 // Reading an Auto Scaling group for a recycle: is it steady enough to touch, is an instance on
 // the group's current launch template (id + resolved version), and the plain views the module
 // returns. Pure functions, except `classifyInstance`, which resolves `$Latest`/`$Default`.
-import type { AwsApi } from "../../cloud/aws-api.js";
-import type { AsgGroup, AsgMember, Ec2Instance } from "../../cloud/aws-types.js";
+import type { AwsApi } from "../../cloud/aws/api.js";
+import type { AsgGroup, AsgMember, Ec2Instance } from "../../cloud/aws/types.js";
 
 /** The group tag holding the desired capacity from before a surge (aws-asg-roller's idea). */
 export const ORIGINAL_DESIRED_TAG = "rollcall:original-desired";

@@ -8,7 +8,7 @@
 //    replacement;
 //  - both wait until the old instance has left and the group is steady, so the next host starts
 //    from a steady group. Failures come back as data; only interruption throws.
-import type { AwsApi } from "../../cloud/aws-api.js";
+import type { AwsApi } from "../../cloud/aws/api.js";
 import { RemoteError } from "../../errors.js";
 import {
   activeRefresh,

@@ -1,8 +1,8 @@
 // The moving parts an ASG recycle is built from: a fresh group read, a poll loop with one
 // deadline that rides out throttling, and undoing a surge whose replacement never got healthy.
 // See asg-recycle.ts for the order they run in.
-import type { AwsApi } from "../../cloud/aws-api.js";
-import type { AsgGroup, AsgMember } from "../../cloud/aws-types.js";
+import type { AwsApi } from "../../cloud/aws/api.js";
+import type { AsgGroup, AsgMember } from "../../cloud/aws/types.js";
 import { InterruptedError, RemoteError } from "../../errors.js";
 import { type InstanceView, isGoing, isUp, midChange, ORIGINAL_DESIRED_TAG } from "./asg-group.js";
 

@@ -1,4 +1,4 @@
-// What recycle modules need from the run's journal (implemented in src/play/journal.ts and
+// What recycle modules need from the run's journal (implemented in src/play/journal/journal.ts and
 // handed to modules as `services.journal`). A recycle records its action *before* issuing it,
 // so after a crash `--resume` re-attaches to the action in flight instead of issuing it again.
 

@@ -1,8 +1,8 @@
 // pause / resume / deallocate of one stateful instance, with the recycle's rules (spotinst-api.md
 // §3, §7): act only from a settled state, ERROR fails at once, one overall deadline, done only when
 // the target state is observed (for resume: ACTIVE on an instance we had not seen before).
-import type { SpotinstApi } from "../../cloud/spotinst-api.js";
-import type { StatefulInstance, StatefulState } from "../../cloud/spotinst-types.js";
+import type { SpotinstApi } from "../../cloud/spotinst/api.js";
+import type { StatefulInstance, StatefulState } from "../../cloud/spotinst/types.js";
 import { RemoteError } from "../../errors.js";
 import {
   createPoller,

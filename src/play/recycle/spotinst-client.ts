@@ -3,7 +3,7 @@
 // concurrency limit and the retry budget then hold for the run, not per task — a serial-10 recycle
 // must not send 10× the request rate the inventory would.
 import { createHash } from "node:crypto";
-import { DEFAULT_SPOTINST_URL, type SpotinstApi, type SpotinstRetryInfo } from "../../cloud/spotinst-api.js";
+import { DEFAULT_SPOTINST_URL, type SpotinstApi, type SpotinstRetryInfo } from "../../cloud/spotinst/api.js";
 
 export interface SpotinstClientRequest {
   /** The module's `api_token`: wins over the environment and the credentials file. */
@@ -62,14 +62,14 @@ export function createSpotinstClientPool(options: SpotinstPoolOptions): Spotinst
 }
 
 async function open(request: SpotinstClientRequest, o: SpotinstPoolOptions): Promise<SpotinstClientResult> {
-  const { resolveSpotinstCredentials } = await import("../../cloud/spotinst-credentials.js");
+  const { resolveSpotinstCredentials } = await import("../../cloud/spotinst/credentials.js");
   const resolved = await resolveSpotinstCredentials({
     config: { token: request.token, accountId: request.accountId },
     env: o.env,
     homeDir: o.homeDir,
   });
   if (!resolved.ok) return { ok: false, msg: resolved.issues.map((i) => i.message).join("; ") };
-  const { createSpotinstApi } = await import("../../cloud/spotinst-api.js");
+  const { createSpotinstApi } = await import("../../cloud/spotinst/api.js");
   const api = createSpotinstApi({
     baseUrl: request.apiUrl ?? o.env.SPOTINST_API_URL ?? DEFAULT_SPOTINST_URL,
     credentials: { token: resolved.value.token, accountId: resolved.value.accountId },

@@ -5,8 +5,8 @@
 //  - done when ACTIVE *and* instanceId or launchedAt changed — never rely on seeing RECYCLING;
 //  - ERROR / DEALLOCATED fail at once, PAUSED only if it persists; one overall deadline.
 // Failures come back as data (`ok: false`); only interruption and programming errors throw.
-import type { SpotinstApi } from "../../cloud/spotinst-api.js";
-import type { StatefulInstance } from "../../cloud/spotinst-types.js";
+import type { SpotinstApi } from "../../cloud/spotinst/api.js";
+import type { StatefulInstance } from "../../cloud/spotinst/types.js";
 import { RemoteError } from "../../errors.js";
 
 export interface RecycleRequest {

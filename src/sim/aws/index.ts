@@ -2,7 +2,7 @@
 // answering the real AWS SDK v3 clients. `startSimulator` composes it with the Spotinst fake.
 import type { AddressInfo } from "node:net";
 import { UsageError } from "../../errors.js";
-import type { SimShared } from "../shared.js";
+import type { SimShared } from "../core/shared.js";
 import { type AwsFleet, awsFleetSchema } from "./fleet.js";
 import { populateWorld } from "./populate.js";
 import { createAwsServer } from "./server.js";

@@ -1,11 +1,11 @@
 // The AWS fake on its own shared infra (clock, addresses, faults, listeners), without the
 // Spotinst half: for benchmarks and tests that only need AWS. `startSimulator` is the way to
 // run the whole simulator.
-import { claimIpAllocator, createIpAllocator } from "../addresses.js";
-import { createClock } from "../clock.js";
-import { createFaultPlan, type FaultOptions } from "../faults.js";
-import { createListenerPool } from "../listeners.js";
-import type { SimShared, TimelineEvent } from "../shared.js";
+import { claimIpAllocator, createIpAllocator } from "../core/addresses.js";
+import { createClock } from "../core/clock.js";
+import { createFaultPlan, type FaultOptions } from "../core/faults.js";
+import { createListenerPool } from "../core/listeners.js";
+import type { SimShared, TimelineEvent } from "../core/shared.js";
 import { type AwsSim, type AwsSimOptions, startAwsSim } from "./index.js";
 
 export interface StandaloneOptions extends AwsSimOptions {

@@ -1,7 +1,7 @@
 // The simulated AWS account: launch templates, Auto Scaling groups and EC2 instances, built from
 // a fleet. State changes (launch, terminate, lifecycle hooks) live in asg-lifecycle.ts; this file
 // holds the data and the lookups the API handlers share.
-import type { SimShared } from "../shared.js";
+import type { SimShared } from "../core/shared.js";
 import type { AsgSpec, AwsFleet, HookSpec } from "./fleet.js";
 import { AwsFault } from "./protocol.js";
 

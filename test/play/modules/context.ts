@@ -1,7 +1,7 @@
 // A ModuleContext for calling modules directly (no playbook, no runner).
-import { LocalConnection } from "../../../src/play/connection.js";
+import { LocalConnection } from "../../../src/play/connection/connection.js";
 import type { ModuleContext, ModuleProgress } from "../../../src/play/modules/types.js";
-import { expressionTemplate, renderString } from "../../../src/play/template.js";
+import { expressionTemplate, renderString } from "../../../src/template/engine.js";
 
 export interface TestContext extends ModuleContext {
   progressed: ModuleProgress[];

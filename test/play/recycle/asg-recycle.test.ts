@@ -3,7 +3,7 @@
 // purpose: the simulators of one process get distinct 127.N/16 address ranges, while simulators
 // of parallel test processes may pick the same one.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AwsApi, createAwsApi } from "../../../src/cloud/aws-api.js";
+import { type AwsApi, createAwsApi } from "../../../src/cloud/aws/api.js";
 import { InterruptedError } from "../../../src/errors.js";
 import { ORIGINAL_DESIRED_TAG } from "../../../src/play/recycle/asg-group.js";
 import {
@@ -283,7 +283,7 @@ describe("asg recycle: other actors", () => {
   });
 });
 
-/** The ActionJournal port in memory, as src/play/journal.ts implements it on disk. */
+/** The ActionJournal port in memory, as src/play/journal/journal.ts implements it on disk. */
 function memoryJournal(): ActionJournal & { actions: Map<string, JournalAction>; done: string[] } {
   const actions = new Map<string, JournalAction>();
   const done: string[] = [];

@@ -2,7 +2,7 @@
 // HTTP API through the real client.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSpotinstApi, type SpotinstApi } from "../../../src/cloud/spotinst-api.js";
+import { createSpotinstApi, type SpotinstApi } from "../../../src/cloud/spotinst/api.js";
 import { transitionStatefulInstance } from "../../../src/play/recycle/spotinst-actions.js";
 import {
   type RecycleHooks,

@@ -2,8 +2,8 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sudoUnavailableReason } from "../../../src/bench/ssh-fixture.js";
 import { parseMode } from "../../../src/play/modules/copy.js";
+import { sudoUnavailableReason } from "../../helpers/sshd-fixture.js";
 import { tempDir } from "../support.js";
 import { resultOf, runPlay } from "./support.js";
 

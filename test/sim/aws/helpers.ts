@@ -4,8 +4,8 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import type { AwsFleetInput, AwsSim, AwsSimOptions } from "../../../src/sim/aws/index.js";
 import { startStandaloneAwsSim } from "../../../src/sim/aws/standalone.js";
-import type { FaultOptions } from "../../../src/sim/faults.js";
-import type { SimShared } from "../../../src/sim/shared.js";
+import type { FaultOptions } from "../../../src/sim/core/faults.js";
+import type { SimShared } from "../../../src/sim/core/shared.js";
 
 export { createStandaloneShared as createTestShared } from "../../../src/sim/aws/standalone.js";
 

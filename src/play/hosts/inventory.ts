@@ -1,0 +1,115 @@
+// The inventory as the runner sees it: Ansible's comma host list, each host's merged variables
+// (group vars by depth, then host vars) and group membership.
+import type { Inventory, Vars } from "../../inventory/model.js";
+
+/** `-i 'h1,h2,'`: any value with a comma is a host list, as in Ansible. */
+export function isHostList(spec: string): boolean {
+  return spec.includes(",");
+}
+
+export function hostListInventory(spec: string): Inventory {
+  const names = [
+    ...new Set(
+      spec
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const hosts: Record<string, Vars> = {};
+  for (const n of names) hosts[n] = {};
+  return {
+    hosts,
+    groups: {
+      all: { name: "all", hosts: [], children: ["ungrouped"], vars: {} },
+      ungrouped: { name: "ungrouped", hosts: names, children: [], vars: {} },
+    },
+  };
+}
+
+/** An inventory with no hosts (no -i given): only the implicit localhost can be targeted. */
+export function emptyInventory(): Inventory {
+  return hostListInventory(",");
+}
+
+export const IMPLICIT_LOCALHOST = "localhost";
+const LOCAL_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
+export function isLocalName(name: string): boolean {
+  return LOCAL_NAMES.has(name);
+}
+
+/** Precomputed views of an inventory used on every task. */
+export interface InventoryView {
+  inventory: Inventory;
+  /** Host names in inventory order (plus the implicit localhost when it is targeted). */
+  order: string[];
+  /** Group name → hosts (descendants included), in inventory order. */
+  groupHosts: Map<string, string[]>;
+  /** Host → group names (all ancestors, without "all"), sorted. */
+  hostGroups: Map<string, string[]>;
+  /** Host → merged inventory vars. */
+  vars: Map<string, Vars>;
+}
+
+export function viewOf(inv: Inventory): InventoryView {
+  const order = Object.keys(inv.hosts);
+  const rank = new Map(order.map((h, i) => [h, i]));
+  const depth = groupDepths(inv);
+  const groupHosts = new Map<string, string[]>();
+  const collect = (name: string, seen: Set<string>): Set<string> => {
+    const g = inv.groups[name];
+    const out = new Set<string>(g?.hosts ?? []);
+    for (const child of g?.children ?? []) {
+      if (seen.has(child)) continue;
+      for (const h of collect(child, new Set([...seen, child]))) out.add(h);
+    }
+    return out;
+  };
+  for (const name of Object.keys(inv.groups)) {
+    const members = name === "all" ? order : [...collect(name, new Set([name]))];
+    groupHosts.set(
+      name,
+      members.filter((h) => rank.has(h)).sort((a, b) => rank.get(a)! - rank.get(b)!),
+    );
+  }
+  const hostGroups = new Map<string, string[]>(order.map((h) => [h, []]));
+  for (const [name, members] of groupHosts) {
+    if (name === "all") continue;
+    for (const h of members) hostGroups.get(h)?.push(name);
+  }
+  const vars = new Map<string, Vars>();
+  for (const h of order) {
+    const groups = (hostGroups.get(h) ?? [])
+      .slice()
+      .sort((a, b) => (depth.get(a) ?? 1) - (depth.get(b) ?? 1) || a.localeCompare(b));
+    const merged: Vars = { ...inv.groups.all?.vars };
+    for (const g of groups) Object.assign(merged, inv.groups[g]?.vars);
+    Object.assign(merged, inv.hosts[h]);
+    vars.set(h, merged);
+    hostGroups.get(h)!.sort();
+  }
+  return { inventory: inv, order, groupHosts, hostGroups, vars };
+}
+
+/** Add the implicit localhost (not in `all`), as Ansible does when a play targets it. */
+export function addImplicitLocalhost(view: InventoryView): void {
+  if (view.vars.has(IMPLICIT_LOCALHOST)) return;
+  view.order.push(IMPLICIT_LOCALHOST);
+  view.vars.set(IMPLICIT_LOCALHOST, { ansible_connection: "local" });
+  view.hostGroups.set(IMPLICIT_LOCALHOST, []);
+}
+
+function groupDepths(inv: Inventory): Map<string, number> {
+  const depth = new Map<string, number>([["all", 0]]);
+  const queue = ["all"];
+  while (queue.length > 0) {
+    const g = queue.shift()!;
+    for (const child of inv.groups[g]?.children ?? []) {
+      if (depth.has(child)) continue;
+      depth.set(child, depth.get(g)! + 1);
+      queue.push(child);
+    }
+  }
+  return depth;
+}
