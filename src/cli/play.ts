@@ -13,12 +13,13 @@ import { emptyInventory, hostListInventory, isHostList } from "../play/hosts/inv
 import type { PlayServices } from "../play/modules/types.js";
 import { parseExtraVars } from "../play/parse/extra-vars.js";
 import { loadPlaybook } from "../play/parse/playbook.js";
+import { createLeaseRegistry } from "../play/recycle/lease.js";
 import { createJsonReporter } from "../play/reporter/json.js";
 import { createTextReporter, type LiveLine } from "../play/reporter/text.js";
 import { formatHostList, formatTaskList } from "../play/run/list-hosts.js";
 import { preparePlaybook } from "../play/run/prepare.js";
 import { runPlaybook } from "../play/run/runner.js";
-import { type CliContext, cacheDirOf } from "./context.js";
+import { type CliContext, cacheDirOf, stateDirOf } from "./context.js";
 import {
   createCacheInvalidator,
   installInterruptHandlers,
@@ -190,6 +191,12 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
     deps.exitNow ?? ((code) => process.exit(code)),
   );
   const signal = deps.signal ? AbortSignal.any([deps.signal, controller.signal]) : controller.signal;
+  // One run per group at a time (src/play/recycle/lease.ts): owned by the logical run, so a
+  // --resume takes its own leases back; released when the run ends, however it ends.
+  const leases = createLeaseRegistry({
+    stateDir: stateDirOf(ctx),
+    ...(wiring.journal && { owner: wiring.journal.runId }),
+  });
   try {
     const result = await runPlaybook(prepared.value, {
       check: args.check === true,
@@ -199,6 +206,7 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
         connect: ssh.connect,
         ...runServices(ctx, signal, verbosity),
         ...(wiring.journal && { journal: wiring.journal }),
+        leases,
         invalidateInventory: invalidator.invalidate,
         ...deps.services,
         env: ctx.env,
@@ -215,6 +223,7 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
     await wiring.finish(result.exitCode, result.interrupted);
     ctx.exitCode = result.exitCode;
   } finally {
+    await leases.releaseAll();
     await ssh.close();
     uninstallInterrupts();
   }

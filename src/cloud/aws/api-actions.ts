@@ -21,6 +21,9 @@ type Actions = Pick<
   | "setDesiredCapacity"
   | "createOrUpdateTags"
   | "deleteTags"
+  | "updateGroupSize"
+  | "suspendProcesses"
+  | "resumeProcesses"
   | "describeInstanceRefreshes"
   | "describeLifecycleHooks"
   | "completeLifecycleAction"
@@ -86,6 +89,34 @@ export function createActions({ ec2, asg, ec2Sdk, asgSdk, call }: AwsSeam): Acti
           new asgSdk.DeleteTagsCommand({
             Tags: keys.map((Key) => ({ ResourceId: asgName, ResourceType: "auto-scaling-group", Key })),
           }),
+        ),
+      );
+    },
+
+    async updateGroupSize(asgName, sizes) {
+      await call("autoscaling", "UpdateAutoScalingGroup", () =>
+        asg.send(
+          new asgSdk.UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: asgName,
+            MinSize: sizes.minSize,
+            MaxSize: sizes.maxSize,
+          }),
+        ),
+      );
+    },
+
+    async suspendProcesses(asgName, processes) {
+      await call("autoscaling", "SuspendProcesses", () =>
+        asg.send(
+          new asgSdk.SuspendProcessesCommand({ AutoScalingGroupName: asgName, ScalingProcesses: processes }),
+        ),
+      );
+    },
+
+    async resumeProcesses(asgName, processes) {
+      await call("autoscaling", "ResumeProcesses", () =>
+        asg.send(
+          new asgSdk.ResumeProcessesCommand({ AutoScalingGroupName: asgName, ScalingProcesses: processes }),
         ),
       );
     },

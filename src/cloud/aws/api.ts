@@ -72,6 +72,10 @@ export interface AwsApi {
     tags: { key: string; value: string; propagateAtLaunch?: boolean }[],
   ): Promise<void>;
   deleteTags(asgName: string, keys: string[]): Promise<void>;
+  /** UpdateAutoScalingGroup, limited to the sizes (a recycle raises max size by one, then restores it). */
+  updateGroupSize(asgName: string, sizes: { minSize?: number; maxSize?: number }): Promise<void>;
+  suspendProcesses(asgName: string, processes: string[]): Promise<void>;
+  resumeProcesses(asgName: string, processes: string[]): Promise<void>;
   /** The group's instance refreshes, newest first (status Pending/InProgress/… = one is active). */
   describeInstanceRefreshes(
     asgName: string,

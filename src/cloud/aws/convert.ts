@@ -67,6 +67,7 @@ export function toAsgGroup(g: AutoScalingGroup): AsgGroup {
     })),
     availabilityZones: g.AvailabilityZones ?? [],
     createdTime: iso(g.CreatedTime),
+    suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])),
   };
 }
 

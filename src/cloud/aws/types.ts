@@ -44,6 +44,8 @@ export interface AsgGroup {
   tags: AsgTag[];
   availabilityZones: string[];
   createdTime?: string;
+  /** Auto Scaling processes suspended on the group (AZRebalance, ReplaceUnhealthy, …). */
+  suspendedProcesses?: string[];
 }
 
 export interface Ec2Instance {

@@ -12,6 +12,8 @@ export type JournalRecord =
       t: "run";
       v: number;
       runStartedAt: string;
+      /** Random id of the logical run (leases name their owner by it); absent in older journals. */
+      id?: string;
       playbook: string;
       inventory?: string;
       limit?: string;

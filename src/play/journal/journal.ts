@@ -4,6 +4,7 @@
 // run skips hosts finished in a play and lets modules re-attach to actions still in flight. It
 // never holds vars, tokens or command lines: only names, ids, states and times.
 
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pid as processId } from "node:process";
 import { UsageError } from "../../errors.js";
@@ -73,7 +74,10 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
       );
     }
     const writer = o.readOnly ? undefined : await openWriter(unfinished.file, false);
-    const journal = new RunJournal(unfinished.runStartedAt, true, unfinished.records, writer, now);
+    const head = unfinished.records[0];
+    const runId =
+      head?.t === "run" ? (head.id ?? `${head.runStartedAt}-${head.pid}`) : unfinished.runStartedAt;
+    const journal = new RunJournal(unfinished.runStartedAt, true, unfinished.records, writer, now, runId);
     await journal.write(attempt(true), true);
     return { journal };
   }
@@ -88,12 +92,13 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
     const stamp = runStartedAt.replace(/[-:.]/g, "");
     writer = await openWriter(join(dir, `${key}.${stamp}-${pid}.jsonl`), true);
   }
-  const journal = new RunJournal(runStartedAt, false, [], writer, now);
+  const journal = new RunJournal(runStartedAt, false, [], writer, now, randomUUID());
   await journal.write(
     {
       t: "run",
       v: 1,
       runStartedAt,
+      id: journal.runId,
       playbook: o.run.playbook,
       ...(o.run.inventory !== undefined && { inventory: o.run.inventory }),
       ...(o.run.limit !== undefined && { limit: o.run.limit }),
@@ -118,6 +123,8 @@ export class RunJournal implements ActionJournal {
     loaded: JournalRecord[],
     private readonly writer: JournalWriter | undefined,
     private readonly now: () => number,
+    /** The logical run's id: the same in every attempt (a resume takes its leases back by it). */
+    readonly runId: string = randomUUID(),
   ) {
     this.records = [...loaded];
     for (const r of loaded) {

@@ -4,10 +4,16 @@
 // way the inventory's aws source reads them. Resume goes through services.journal.
 import { z } from "zod";
 import type { AwsApi, AwsApiSettings } from "../../cloud/aws/api.js";
+import type { AsgGroup } from "../../cloud/aws/types.js";
 import { RollcallError } from "../../errors.js";
 import type { Vars } from "../../inventory/model.js";
 import type { AsgInFlight } from "../recycle/asg-recycle.js";
-import { bool, num, str } from "./params.js";
+import { DEFAULT_SUSPEND, NEVER_SUSPEND } from "../recycle/asg-suspend.js";
+import { checkGuard, type Guard, guardOf, guardParams } from "../recycle/guard-params.js";
+import { asgCleanupHint, asgLeaseKey, asgLeaseStore } from "../recycle/lease-asg.js";
+import { leasesOf } from "../recycle/lease-services.js";
+import { asgPrecheckMembers, checkMembers, precheckRefusal } from "../recycle/precheck.js";
+import { bool, list, num, str } from "./params.js";
 import type { ModuleContext, ModuleDef, ModuleResult } from "./types.js";
 import { sleepUnlessAborted } from "./wait-probes.js";
 
@@ -26,10 +32,20 @@ const params = z.strictObject({
   region: str().optional(),
   strategy: z.enum(["launch_first", "terminate_first", "auto"]).optional(),
   only_if_outdated: bool().optional(),
+  /** Seconds for the whole replacement (replacement healthy and old instance gone). */
   wait_timeout: num().optional(),
+  /** Seconds for each wait on its own (default: wait_timeout). */
+  step_timeout: num().optional(),
   poll_interval: num().optional(),
-  /** The only health rule so far: LifecycleState InService and HealthStatus Healthy. */
+  /** The cloud's part of health: LifecycleState InService and HealthStatus Healthy. */
   health: z.enum(["InService"]).optional(),
+  /** Auto Scaling processes suspended for the duration ([] for none). */
+  suspend_processes: list(str()).optional(),
+  /** A scale-in protected or Standby instance: replace it, skip it, or wait until it is not. */
+  protected: z.enum(["refresh", "ignore", "wait"]).optional(),
+  min_healthy_percentage: num().optional(),
+  max_healthy_percentage: num().optional(),
+  ...guardParams,
 });
 type Params = z.output<typeof params>;
 
@@ -39,8 +55,18 @@ export const asgRecycleModule: ModuleDef<Params> = {
   checkMode: "supported",
   check(p) {
     if (p.wait_timeout !== undefined && !(p.wait_timeout > 0)) return "wait_timeout must be > 0 seconds";
+    if (p.step_timeout !== undefined && !(p.step_timeout > 0)) return "step_timeout must be > 0 seconds";
     if (p.poll_interval !== undefined && !(p.poll_interval > 0)) return "poll_interval must be > 0 seconds";
-    return undefined;
+    const never = p.suspend_processes?.find((x) => NEVER_SUSPEND.includes(x));
+    if (never)
+      return `suspend_processes: ${never} cannot be suspended (the recycle needs Auto Scaling to launch, terminate and check health)`;
+    const min = p.min_healthy_percentage;
+    const max = p.max_healthy_percentage;
+    if (min !== undefined && !(min >= 0 && min <= 100)) return "min_healthy_percentage must be 0–100";
+    if (max !== undefined && !(max >= 100 && max <= 200)) return "max_healthy_percentage must be 100–200";
+    if (min !== undefined && max !== undefined && max - min > 100)
+      return "max_healthy_percentage − min_healthy_percentage must be ≤ 100 (as Instance Refresh requires)";
+    return checkGuard(p);
   },
   run: (p, ctx) => run(p, ctx),
 };
@@ -99,27 +125,42 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
       : undefined;
   let issued = inFlight !== undefined;
 
+  const asgName = inFlight?.data.asgName ?? target.asgName!;
+  const instanceId = inFlight?.data.instanceId ?? target.instanceId!;
+  const region = target.region!;
+  const pollS = p.poll_interval ?? 10;
+  const guard = guardOf(p, pollS);
+  const makeApi = async () => {
+    const settings = await settingsFor(services.env, region);
+    return (services.awsApi ?? (await import("../../cloud/aws/api.js")).createAwsApi)(settings);
+  };
   let api: AwsApi;
   try {
-    const settings = await settingsFor(services.env, target.region!);
-    api = await (services.awsApi ?? (await import("../../cloud/aws/api.js")).createAwsApi)(settings);
+    api = await makeApi();
   } catch (err) {
     if (err instanceof RollcallError) return { failed: true, changed: false, msg: err.message };
     throw err;
   }
   try {
+    const lease = await takeLocalLease(ctx, guard, asgName, region, api, inFlight !== undefined && makeApi);
+    if (lease) return { failed: true, changed: false, msg: lease, asg_name: asgName };
     const { recycleAsgInstance } = await import("../recycle/asg-recycle.js");
     const outcome = await recycleAsgInstance(
       api,
       {
-        asgName: inFlight?.data.asgName ?? target.asgName!,
-        instanceId: inFlight?.data.instanceId ?? target.instanceId!,
+        asgName,
+        instanceId,
         strategy: p.strategy ?? "auto",
         onlyIfOutdated: p.only_if_outdated ?? true,
         waitTimeoutMs: (p.wait_timeout ?? 900) * 1000,
-        pollIntervalMs: (p.poll_interval ?? 10) * 1000,
+        ...(p.step_timeout !== undefined && { stepTimeoutMs: p.step_timeout * 1000 }),
+        pollIntervalMs: pollS * 1000,
         check: ctx.checkMode,
         inFlight,
+        health: { ...guard.health, ...(guard.probe && { probe: guard.probe }) },
+        suspend: p.suspend_processes ?? DEFAULT_SUSPEND,
+        protectedPolicy: p.protected ?? "wait",
+        percentages: { min: p.min_healthy_percentage, max: p.max_healthy_percentage },
       },
       {
         signal: ctx.signal,
@@ -130,6 +171,7 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
           issued = true;
           await journal?.recordIssued(host, JOURNAL_KIND, { ...data });
         },
+        beforeAct: (group, check) => guardGroup(ctx, guard, group, instanceId, region, api, makeApi, check),
       },
     );
     // Interrupted runs throw past this point and stay in flight, so --resume re-attaches.
@@ -139,8 +181,9 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
       changed: outcome.changed,
       failed: !outcome.ok,
       msg: outcome.msg,
-      asg_name: inFlight?.data.asgName ?? target.asgName,
+      asg_name: asgName,
       strategy: outcome.strategy ?? null,
+      batch_size: outcome.batchSize ?? null,
       instance: outcome.instance ?? null,
       previous: outcome.previous ?? null,
       // Convenience: `{{ recycled.privateIp }}` as well as `{{ recycled.instance.privateIp }}`.
@@ -150,4 +193,59 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
   } finally {
     api.destroy();
   }
+}
+
+/**
+ * Before anything else: this machine's lock on the group, and a read of the group's lease tag —
+ * a run that is refused says so at once, naming the holder, without having changed anything.
+ */
+async function takeLocalLease(
+  ctx: ModuleContext,
+  guard: Guard,
+  asgName: string,
+  region: string,
+  api: AwsApi,
+  /** Re-attaching: no precheck comes, so take the cloud lease here (this opens its client). */
+  reattach: false | (() => Promise<AwsApi>),
+): Promise<string | undefined> {
+  if (ctx.checkMode || !guard.lease) return undefined;
+  const leases = leasesOf(ctx.services);
+  const key = asgLeaseKey(region, asgName);
+  const cleanup = asgCleanupHint(asgName, region);
+  const local = await leases.holdLocal(key, `ASG ${asgName}`, cleanup);
+  if (local) return local;
+  if (leases.lost(key)) return leases.lost(key);
+  if (reattach) {
+    const open = reattach;
+    return leases.holdCloud(key, async () => asgLeaseStore(await open(), asgName), guard.lease, cleanup);
+  }
+  // The module's client, not closed here (checkCloud never closes the store).
+  return leases.checkCloud(asgLeaseStore(api, asgName), cleanup);
+}
+
+/** Precheck (read-only, also with --check), then the cloud lease (a write, so not with --check). */
+async function guardGroup(
+  ctx: ModuleContext,
+  guard: Guard,
+  group: AsgGroup,
+  instanceId: string,
+  region: string,
+  api: AwsApi,
+  makeApi: () => Promise<AwsApi>,
+  check: boolean,
+): Promise<string | undefined> {
+  if (guard.precheck) {
+    const members = await asgPrecheckMembers(api, group, instanceId);
+    const problems = await checkMembers(members, guard.probe, ctx.signal);
+    if (problems) return precheckRefusal(`ASG ${group.name}`, instanceId, problems);
+  }
+  if (check || !guard.lease) return undefined;
+  const leases = leasesOf(ctx.services);
+  const key = asgLeaseKey(region, group.name);
+  return leases.holdCloud(
+    key,
+    async () => asgLeaseStore(await makeApi(), group.name),
+    guard.lease,
+    asgCleanupHint(group.name, region),
+  );
 }

@@ -6,6 +6,12 @@ import type { AsgGroup, AsgMember, Ec2Instance } from "../../cloud/aws/types.js"
 
 /** The group tag holding the desired capacity from before a surge (aws-asg-roller's idea). */
 export const ORIGINAL_DESIRED_TAG = "rollcall:original-desired";
+/** The max size from before rollcall raised it by one for a surge at max size. */
+export const ORIGINAL_MAX_TAG = "rollcall:original-max";
+/** The processes rollcall suspended (comma-separated): exactly these are resumed afterwards. */
+export const SUSPENDED_TAG = "rollcall:suspended";
+/** Every tag a recycle may leave behind after a crash (the lease has its own, see lease-asg.ts). */
+export const RECYCLE_TAGS = [ORIGINAL_DESIRED_TAG, ORIGINAL_MAX_TAG, SUSPENDED_TAG] as const;
 
 /** DescribeInstanceRefreshes statuses during which the group is being changed by AWS. */
 const ACTIVE_REFRESH = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
@@ -53,11 +59,14 @@ export const isUp = (m: AsgMember) => m.lifecycleState === "InService" && m.heal
 
 /**
  * Why the group is mid-change (anything launching/terminating, an unhealthy or standby member,
- * desired ≠ InService count), or undefined when it is steady.
+ * desired ≠ InService count), or undefined when it is steady. `ignoreStandby`: Standby members
+ * are out of the count by AWS's own rule (desired capacity excludes them) and are left to the
+ * `protected` policy.
  */
-export function midChange(group: AsgGroup): string | undefined {
+export function midChange(group: AsgGroup, ignoreStandby = false): string | undefined {
   const reasons: string[] = [];
   for (const m of group.instances) {
+    if (ignoreStandby && m.lifecycleState === "Standby") continue;
     if (m.lifecycleState !== "InService") reasons.push(`${m.instanceId} is ${m.lifecycleState}`);
     else if (m.healthStatus !== "Healthy") reasons.push(`${m.instanceId} is ${m.healthStatus}`);
   }
@@ -75,9 +84,17 @@ export function activeRefresh(refreshes: { id: string; status: string }[]): stri
 }
 
 export function originalDesiredTag(group: AsgGroup): number | undefined {
-  const tag = group.tags.find((t) => t.key === ORIGINAL_DESIRED_TAG);
+  return numberTag(group, ORIGINAL_DESIRED_TAG);
+}
+
+export function numberTag(group: AsgGroup, key: string): number | undefined {
+  const tag = group.tags.find((t) => t.key === key);
   if (!tag || !/^\d+$/.test(tag.value)) return undefined;
   return Number(tag.value);
+}
+
+export function tagValue(group: AsgGroup, key: string): string | undefined {
+  return group.tags.find((t) => t.key === key)?.value;
 }
 
 export interface Classification {

@@ -5,6 +5,8 @@ import type { AwsApi } from "../../cloud/aws/api.js";
 import type { AsgGroup, AsgMember } from "../../cloud/aws/types.js";
 import { InterruptedError, RemoteError } from "../../errors.js";
 import { type InstanceView, isGoing, isUp, midChange, ORIGINAL_DESIRED_TAG } from "./asg-group.js";
+import type { HealthPolicy } from "./bake.js";
+import type { ProbeSpec } from "./probe.js";
 
 export type AsgStrategy = "launch_first" | "terminate_first";
 
@@ -12,11 +14,16 @@ export type AsgStrategy = "launch_first" | "terminate_first";
 export interface AsgInFlight {
   asgName: string;
   instanceId: string;
-  strategy: AsgStrategy;
+  /** terminate_standby: a Standby instance under `protected: refresh` is terminated, not replaced. */
+  strategy: AsgStrategy | "terminate_standby";
   originalDesired: number;
   /** Members before we acted: the replacement is a member not in this list. */
   before: string[];
   previous: InstanceView;
+  /** Processes this recycle suspends (those not suspended already); resumed exactly afterwards. */
+  suspend?: string[];
+  /** Set when the surge needs max size raised by one: the max size before. */
+  originalMax?: number;
 }
 
 export interface AsgRecycleHooks {
@@ -27,16 +34,30 @@ export interface AsgRecycleHooks {
   progress(message: string, elapsedMs: number, timeoutMs: number): void;
   /** Called before the first mutating call: the journal records the action for --resume. */
   beforeIssue(data: AsgInFlight): Promise<void>;
+  /**
+   * Called once the instance is known to need replacing, before anything changes (also with
+   * --check): the group precheck and the lease. A message refuses the replacement.
+   */
+  beforeAct?(group: AsgGroup, check: boolean): Promise<string | undefined>;
 }
 
 export interface RunState {
   api: AwsApi;
   asgName: string;
-  waitTimeoutMs: number;
+  /** The whole replacement's deadline (epoch ms): replacement healthy *and* the old one gone. */
+  deadline: number;
+  /** Each wait's own limit (replacement healthy; old instance gone). */
+  stepTimeoutMs: number;
   pollIntervalMs: number;
   hooks: AsgRecycleHooks;
   /** What has been changed so far, for failure messages ("desired capacity raised to 4 …"). */
   phase: string;
+  /** What a replacement must pass before it counts as healthy. */
+  health: HealthPolicy & { probe?: ProbeSpec };
+  /** Max size, processes and tags were already put back (success path). */
+  restored?: boolean;
+  /** The surge could not be undone: `rollcall:original-desired` must stay for the next run to see. */
+  keepDesiredTag?: boolean;
 }
 
 /** A failure that ends the recycle with this message (turned into data by the caller). */
@@ -65,7 +86,7 @@ export async function waitUntil<T>(
 ): Promise<WaitResult<T>> {
   const { hooks } = run;
   const start = hooks.now();
-  const deadline = start + run.waitTimeoutMs;
+  const deadline = Math.min(start + run.stepTimeoutMs, run.deadline);
   let status = "not read yet";
   for (;;) {
     let group: AsgGroup | undefined;
@@ -83,7 +104,7 @@ export async function waitUntil<T>(
       status = r.status;
     }
     if (hooks.now() >= deadline) return { ok: false, status };
-    hooks.progress(`waiting for ${what}: ${status}`, hooks.now() - start, run.waitTimeoutMs);
+    hooks.progress(`waiting for ${what}: ${status}`, hooks.now() - start, deadline - start);
     await hooks.sleep(Math.min(run.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal);
     if (hooks.signal.aborted) throw new InterruptedError();
   }
@@ -93,8 +114,22 @@ export async function waitUntil<T>(
 export function newMembers(g: AsgGroup, data: AsgInFlight): AsgMember[] {
   const before = new Set(data.before);
   return g.instances.filter(
-    (m) => !before.has(m.instanceId) && m.instanceId !== data.instanceId && !isGoing(m),
+    (m) =>
+      !before.has(m.instanceId) &&
+      m.instanceId !== data.instanceId &&
+      !isGoing(m) &&
+      m.lifecycleState !== "Standby",
   );
+}
+
+/** "timed out after 30 s (wait_timeout 900 s)" — which limit ran out. */
+export function limitReached(run: RunState, startedAt: number): string {
+  const stepEnd = startedAt + run.stepTimeoutMs;
+  const which =
+    run.deadline <= stepEnd
+      ? "the whole replacement's wait_timeout"
+      : `step_timeout ${Math.round(run.stepTimeoutMs / 1000)} s`;
+  return `timed out after ${Math.round((run.hooks.now() - startedAt) / 1000)} s (${which})`;
 }
 
 const describeMember = (m: AsgMember) => `${m.instanceId} ${m.lifecycleState}/${m.healthStatus}`;
@@ -122,19 +157,25 @@ export function waitForOldGone(run: RunState, data: AsgInFlight): Promise<WaitRe
  * A surge whose replacement never became healthy: put the group back to its original desired
  * capacity by terminating *our* extra instance by id (with decrement), so Auto Scaling never
  * chooses a victim — its default policy would pick the outdated old instance. Returns what it
- * did, for the failure message.
+ * did, for the failure message; `restored: false` leaves the original-desired tag in place.
  */
-export async function undoSurge(run: RunState, data: AsgInFlight): Promise<string> {
+export async function undoSurge(
+  run: RunState,
+  data: AsgInFlight,
+): Promise<{ note: string; restored: boolean }> {
   const { api, asgName } = run;
   const orig = data.originalDesired;
   const keep = `tag ${ORIGINAL_DESIRED_TAG}=${orig} left in place`;
   try {
     const g = await readGroup(run);
     if (g.desiredCapacity !== orig + 1) {
-      return `desired capacity is ${g.desiredCapacity}, not the ${orig + 1} rollcall set (changed by someone else): left as is, ${keep}`;
+      return {
+        note: `desired capacity is ${g.desiredCapacity}, not the ${orig + 1} rollcall set (changed by someone else): left as is, ${keep}`,
+        restored: false,
+      };
     }
     const extra = newMembers(g, data).sort((a, b) => Number(isUp(a)) - Number(isUp(b)));
-    const active = g.instances.filter((m) => !isGoing(m)).length;
+    const active = g.instances.filter((m) => !isGoing(m) && m.lifecycleState !== "Standby").length;
     let did: string;
     if (extra[0]) {
       await api.terminateInstanceInAutoScalingGroup(extra[0].instanceId, true);
@@ -144,13 +185,18 @@ export async function undoSurge(run: RunState, data: AsgInFlight): Promise<strin
       await api.setDesiredCapacity(asgName, orig);
       did = `set desired capacity back to ${orig} (no replacement had launched)`;
     } else {
-      return `desired capacity left at ${orig + 1} (could not tell which instance is extra), ${keep}`;
+      return {
+        note: `desired capacity left at ${orig + 1} (could not tell which instance is extra), ${keep}`,
+        restored: false,
+      };
     }
-    await api.deleteTags(asgName, [ORIGINAL_DESIRED_TAG]);
-    return `${did}; ${data.instanceId} was not touched`;
+    return { note: `${did}; ${data.instanceId} was not touched`, restored: true };
   } catch (err) {
     if (err instanceof RemoteError || err instanceof StepFailure) {
-      return `restoring desired capacity failed too (${err.message}): desired capacity ${orig + 1}, ${keep}`;
+      return {
+        note: `restoring desired capacity failed too (${err.message}): desired capacity ${orig + 1}, ${keep}`,
+        restored: false,
+      };
     }
     throw err;
   }

@@ -17,6 +17,8 @@ export interface ActionJournal {
   readonly runStartedAt: string;
   /** True when this process resumes an earlier run. */
   readonly resuming: boolean;
+  /** The logical run's id, the same in every attempt (leases name their owner by it). */
+  readonly runId?: string;
   /** The unfinished action of this kind a previous attempt of this run issued for this host. */
   inFlight(host: string, kind: string): JournalAction | undefined;
   /** Record an action about to be issued (flushed to disk before this resolves). */

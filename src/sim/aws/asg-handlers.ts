@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { hookHandlers } from "./asg-hook-handlers.js";
 import { reconcile, terminateInstance } from "./asg-lifecycle.js";
+import { processHandlers } from "./asg-processes.js";
 import { tagHandlers, tagTargets } from "./asg-tag-handlers.js";
 import type { Handler, RequestInfo } from "./ec2-handlers.js";
 import { AwsFault, bool, int, members, paginate, type QueryNode, str, strings, structs } from "./protocol.js";
@@ -17,6 +18,7 @@ export const asgHandlers: Record<string, Handler> = {
   CreateOrUpdateTags: createOrUpdateTags,
   ...hookHandlers,
   ...tagHandlers,
+  ...processHandlers,
 };
 
 export const asgMutatingActions = new Set([
@@ -26,6 +28,9 @@ export const asgMutatingActions = new Set([
   "DeleteTags",
   "CompleteLifecycleAction",
   "RecordLifecycleActionHeartbeat",
+  "SuspendProcesses",
+  "ResumeProcesses",
+  "UpdateAutoScalingGroup",
 ]);
 
 function maxRecords(params: QueryNode, max: number): number | undefined {
@@ -116,7 +121,9 @@ function renderGroup(world: AwsWorld, asg: SimAsg, includeInstances: boolean): o
     HealthCheckGracePeriod: 300,
     Instances: includeInstances ? members(memberInstances.map((i) => renderMember(i))) : undefined,
     CreatedTime: new Date(asg.createdAt).toISOString(),
-    SuspendedProcesses: members([]),
+    SuspendedProcesses: members(
+      [...asg.suspended].map(([ProcessName, SuspensionReason]) => ({ ProcessName, SuspensionReason })),
+    ),
     VPCZoneIdentifier: "",
     EnabledMetrics: members([]),
     Tags: members(
@@ -144,7 +151,7 @@ function renderMember(inst: SimInstance, extra: Record<string, unknown> = {}): o
     HealthStatus: inst.health,
     LaunchConfigurationName: inst.launchConfigurationName,
     LaunchTemplate: launchTemplateSpec(inst.launchTemplate),
-    ProtectedFromScaleIn: false,
+    ProtectedFromScaleIn: inst.protectedFromScaleIn === true,
   };
 }
 

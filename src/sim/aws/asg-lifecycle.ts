@@ -114,6 +114,23 @@ export function launchInstance(world: AwsWorld, asg: SimAsg): SimInstance {
 function enterService(world: AwsWorld, asg: SimAsg, inst: SimInstance): void {
   setState(world, inst, "InService");
   openPorts(world, inst, asg);
+  if (asg.flap) flap(world, asg, inst, asg.flap.cycles);
+}
+
+/** The flap switch: up `upSec`, down `downSec`, `cycles` times, then up for good. */
+function flap(world: AwsWorld, asg: SimAsg, inst: SimInstance, left: number): void {
+  const spec = asg.flap;
+  if (!spec || left <= 0) return;
+  const alive = () => inst.lifecycleState === "InService";
+  world.shared.clock.after(spec.upSec * 1000, () => {
+    if (!alive()) return;
+    closePorts(world, inst);
+    world.shared.clock.after(spec.downSec * 1000, () => {
+      if (!alive()) return;
+      openPorts(world, inst, asg);
+      flap(world, asg, inst, left - 1);
+    });
+  });
 }
 
 /**
@@ -218,13 +235,19 @@ export function recordHeartbeat(world: AwsWorld, asg: SimAsg, inst: SimInstance)
   );
 }
 
-/** Launch or terminate members until the group has `desired` active instances. */
+/**
+ * Launch or terminate members until the group has `desired` active instances. A suspended
+ * `Launch` / `Terminate` process stops that half; scale-in never picks a protected member.
+ */
 export function reconcile(world: AwsWorld, asg: SimAsg): void {
   const active = activeMembers(world, asg);
-  for (let n = active.length; n < asg.desired; n++) launchInstance(world, asg);
-  if (active.length > asg.desired) {
+  if (!asg.suspended.has("Launch")) {
+    for (let n = active.length; n < asg.desired; n++) launchInstance(world, asg);
+  }
+  if (active.length > asg.desired && !asg.suspended.has("Terminate")) {
     // AWS's default termination policy, simplified: outdated template first, then oldest.
-    const victims = [...active]
+    const victims = active
+      .filter((i) => !i.protectedFromScaleIn)
       .sort(
         (a, b) =>
           Number(isOutdated(world, asg, b)) - Number(isOutdated(world, asg, a)) ||

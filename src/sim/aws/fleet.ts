@@ -74,6 +74,16 @@ const asgSchema = z
     untagged_in_describe_instances: z.boolean().default(false),
     /** New instances stay Pending forever and never open their ports. */
     never_healthy: z.boolean().default(false),
+    /** New instances open their ports, then close and reopen them `cycles` times (healthy once, then flapping). */
+    flap_replacements: z
+      .strictObject({
+        cycles: z.int().min(1),
+        up_sec: z.number().min(0).default(1),
+        down_sec: z.number().min(0).default(1),
+      })
+      .optional(),
+    /** Processes suspended from the start (SuspendProcesses names). */
+    suspended_processes: z.array(z.string()).default([]),
     public_ip: z.boolean().default(false),
     availability_zones: z.array(z.string()).min(1).optional(),
   })

@@ -9,6 +9,7 @@ import { createAwsServer } from "./server.js";
 import { type AwsWorld, createWorld, type LifecycleNotification, settleIo } from "./world.js";
 
 export { isOutdated, launchInstance, reconcile, terminateInstance } from "./asg-lifecycle.js";
+export { enterStandby, markUnhealthy, SCALING_PROCESSES } from "./asg-processes.js";
 export type { AsgSpec, AwsFleet, AwsFleetInput } from "./fleet.js";
 export { awsFleetSchema, defaultAwsFleet, generateAwsFleet } from "./fleet.js";
 export type { AwsWorld, LifecycleNotification, SimAsg, SimInstance } from "./world.js";

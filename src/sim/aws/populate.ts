@@ -82,6 +82,14 @@ function createAsg(world: AwsWorld, spec: AwsFleet["asgs"][number], now: number)
     createdAt: now - 30 * 24 * HOUR_MS,
     members: [],
     neverHealthy: spec.never_healthy,
+    suspended: new Map(spec.suspended_processes.map((p) => [p, "User suspended (fleet file)"])),
+    ...(spec.flap_replacements && {
+      flap: {
+        cycles: spec.flap_replacements.cycles,
+        upSec: spec.flap_replacements.up_sec,
+        downSec: spec.flap_replacements.down_sec,
+      },
+    }),
   };
   world.asgs.set(asgKey(spec.region, spec.name), asg);
   return asg;

@@ -13,7 +13,8 @@ export type LifecycleState =
   | "Terminating"
   | "Terminating:Wait"
   | "Terminating:Proceed"
-  | "Terminated";
+  | "Terminated"
+  | "Standby";
 
 export type Ec2State = "pending" | "running" | "shutting-down" | "terminated";
 
@@ -56,6 +57,8 @@ export interface SimInstance {
   tags: Record<string, string>;
   /** DescribeInstances leaves the tags out (the ec2.py bug this knob reproduces). */
   hideTags: boolean;
+  /** Scale-in protection: Auto Scaling never picks it on scale-in (a named terminate still works). */
+  protectedFromScaleIn?: boolean;
   pendingAction?: PendingAction;
   /** Cancels the boot/shutdown timer in flight. */
   cancelTimer?: () => void;
@@ -85,6 +88,18 @@ export interface SimAsg {
   /** Member instance ids, launch order (terminated ones are dropped). */
   members: string[];
   neverHealthy: boolean;
+  /** Suspended processes (SuspendProcesses), name → suspension reason, in suspension order. */
+  suspended: Map<string, string>;
+  /** Each new member, once InService, closes its ports `cycles` times (the "healthy once, then flaps" switch). */
+  flap?: FlapSpec;
+}
+
+export interface FlapSpec {
+  /** Close/reopen cycles after the first time the ports open. */
+  cycles: number;
+  /** Simulated seconds the ports stay open, then closed, per cycle. */
+  upSec: number;
+  downSec: number;
 }
 
 /** What a lifecycle hook sends to its notification target (direct SQS/SNS JSON shape). */
@@ -189,11 +204,11 @@ export function instancesInRegion(world: AwsWorld, region: string): SimInstance[
   return [...world.instances.values()].filter((i) => i.region === region);
 }
 
-/** Members that count towards desired capacity (not on their way out). */
+/** Members that count towards desired capacity (not on their way out, not on Standby). */
 export function activeMembers(world: AwsWorld, asg: SimAsg): SimInstance[] {
   return asg.members
     .map((id) => world.instances.get(id)!)
-    .filter((i) => i && !i.lifecycleState.startsWith("Terminat"));
+    .filter((i) => i && !i.lifecycleState.startsWith("Terminat") && i.lifecycleState !== "Standby");
 }
 
 /** Add a template version (a test or demo "publishing a new AMI"); returns its number. */

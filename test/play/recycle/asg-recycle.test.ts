@@ -89,9 +89,12 @@ describe.each([
       (e) => e.type === "action" && e.at > (opened?.at ?? 0) && e.subject !== fresh[0]!.instanceId,
     );
     expect(opened).toBeDefined();
-    const firstActionForSecond = timeline.filter((e) => e.type === "action")[
-      strategy === "launch_first" ? 4 : 1
-    ];
+    // The second replacement's first capacity change: its scale-out, or its terminate.
+    const capacityAction =
+      strategy === "launch_first" ? "SetDesiredCapacity" : "TerminateInstanceInAutoScalingGroup";
+    const firstActionForSecond = timeline.filter(
+      (e) => e.type === "action" && e.detail.action === capacityAction,
+    )[1];
     expect(opened!.at).toBeLessThanOrEqual(firstActionForSecond!.at);
     expect(secondStart).toBeDefined();
     const order = r.events.map((e) => (e.type === "task_result" ? `${e.task.name}@${e.host}` : e.type));
@@ -150,7 +153,7 @@ describe("asg_recycle refusals and failures", () => {
     expect(recycles).toHaveLength(1);
     expect(recycles[0]!.status).toBe("failed");
     expect(recycles[0]!.result.msg).toMatch(
-      /^timed out after 0 s waiting for a new instance in kafka-asg-prod to be InService and Healthy \(i-\w+ Pending\/Healthy\); terminated the replacement i-\w+ and set desired capacity back to 3; i-\w+ was not touched$/,
+      /^timed out after 0 s \(the whole replacement's wait_timeout\) waiting for a new instance in kafka-asg-prod to be InService and Healthy \(i-\w+ Pending\/Healthy\); terminated the replacement i-\w+ and set desired capacity back to 3; i-\w+ was not touched$/,
     );
     expect(r.events.some((e) => e.type === "no_more_hosts")).toBe(true);
     // The old instance still serves; capacity and tag are as before the run.
@@ -255,22 +258,27 @@ describe("asg recycle: other actors", () => {
     expect(sim.shared.mutatingCalls.autoscaling ?? 0).toBe(0);
   });
 
-  it("auto picks terminate_first when max size leaves no room for one more", async () => {
+  it("auto picks terminate_first when max_healthy_percentage forbids a surge", async () => {
     const asg = kafka(sim);
-    asg.max = 3;
     const [oldest] = members(sim, asg);
     const mark = sim.shared.timeline.length;
-    const out = await recycleAsgInstance(api, request(oldest!.id), hooks());
-    expect(out).toMatchObject({ ok: true, changed: true, strategy: "terminate_first" });
+    const out = await recycleAsgInstance(api, request(oldest!.id, { percentages: { max: 100 } }), hooks());
+    expect(out).toMatchObject({ ok: true, changed: true, strategy: "terminate_first", batchSize: 1 });
     expect(inServiceRange(sim, mark, 3).min).toBe(2);
     const refused = await recycleAsgInstance(
       api,
-      request(members(sim, asg)[0]!.id, { strategy: "launch_first" }),
+      request(members(sim, asg)[0]!.id, { strategy: "launch_first", percentages: { max: 100 } }),
       hooks(),
     );
     expect(refused.msg).toMatch(
-      /^launch_first needs room for one more instance, but desired capacity 3 = max size 3/,
+      /^launch_first needs room for one more instance, but min_healthy_percentage unset, max_healthy_percentage 100 allow at most 3 of 3/,
     );
+    const none = await recycleAsgInstance(
+      api,
+      request(members(sim, asg)[0]!.id, { percentages: { min: 100, max: 100 } }),
+      hooks(),
+    );
+    expect(none.msg).toMatch(/leave no room to replace an instance of a group of 3/);
   });
 
   it("an API error is a failure with a clear message, and the tag is cleaned up", async () => {

@@ -56,6 +56,7 @@ export function playbook(o: { strategy?: string; waitTimeout?: number; extra?: s
         only_if_outdated: true
         wait_timeout: ${o.waitTimeout ?? 10}
         poll_interval: 0.01
+        lease: { settle: 0.2 }
 ${o.extra ?? ""}      register: recycled
     - name: port
       wait_for: { host: "{{ recycled.instance.privateIp }}", port: 9092, timeout: 5 }

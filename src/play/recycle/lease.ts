@@ -1,0 +1,250 @@
+// One run per group at a time. Before a recycle module touches a group, the run takes a lease on
+// it that other runs respect: a lock file in the state dir (runs on one machine, lease-local.ts)
+// and, where the cloud has a place for it, a cloud-side record (an ASG tag, lease-asg.ts) for
+// runs on other machines. A lease names its owner — the logical run's id from the journal, so
+// `--resume` of the holder takes its own lease back — and expires unless renewed while the run
+// lives. The CLI makes one registry per run and releases everything when the run ends; a crashed
+// run's lease simply expires.
+//
+// The cloud write is check-then-write-then-re-read: read; refuse a live lease of another owner;
+// write ours; wait `settleMs`; read again, and refuse if someone else's write landed after ours.
+// Two runs that both pass the check in the same second therefore see each other, and only the
+// last writer proceeds. Auto Scaling has no conditional write, so this relies on each run getting
+// from its read to its write in less than `settleMs` (a slower round is repeated, and after three
+// the run refuses itself) and on a written tag being visible to every reader within `settleMs`.
+import { hostname } from "node:os";
+import { pid as processId } from "node:process";
+import { acquireLocalLock, type LockInfo, releaseLocalLock, renewLocalLock } from "./lease-local.js";
+
+declare module "../modules/types.js" {
+  interface PlayServices {
+    /** The run's leases (the CLI makes one per run and releases it at the end). */
+    leases?: LeaseRegistry;
+  }
+}
+
+export interface LeaseOwner {
+  /** The logical run's id (journal), or a random one for a run without a journal. */
+  id: string;
+  host: string;
+  pid: number;
+}
+
+/** A cloud-side place for one lease record (a tag value, a key). */
+export interface LeaseStore {
+  /** "ASG kafka-asg-prod", for messages. */
+  describe: string;
+  read(): Promise<string | undefined>;
+  write(value: string): Promise<void>;
+  remove(): Promise<void>;
+  /** Close the store's own client. */
+  close(): void;
+}
+
+export interface LeaseTiming {
+  ttlMs: number;
+  settleMs: number;
+}
+
+export interface LeaseRecord {
+  owner: string;
+  host: string;
+  pid: number;
+  expiresAt: number;
+}
+
+export const DEFAULT_LEASE: LeaseTiming = { ttlMs: 300_000, settleMs: 2_000 };
+
+export function encodeLease(owner: LeaseOwner, expiresAt: number): string {
+  return `owner=${owner.id};host=${owner.host};pid=${owner.pid};expires=${new Date(expiresAt).toISOString()}`;
+}
+
+export function decodeLease(value: string | undefined): LeaseRecord | undefined {
+  if (!value) return undefined;
+  const fields = new Map(
+    value.split(";").map((kv) => {
+      const i = kv.indexOf("=");
+      return [kv.slice(0, i), kv.slice(i + 1)] as const;
+    }),
+  );
+  const expiresAt = Date.parse(fields.get("expires") ?? "");
+  const owner = fields.get("owner");
+  if (!owner || Number.isNaN(expiresAt)) return undefined;
+  return { owner, host: fields.get("host") ?? "?", pid: Number(fields.get("pid") ?? 0), expiresAt };
+}
+
+/** The one line the second run fails with. */
+export function leaseRefusal(what: string, holder: LeaseRecord | LockInfo, cleanup: string): string {
+  const until = new Date(holder.expiresAt).toISOString();
+  return `${what} is being recycled by another rollcall run (run ${holder.owner}, host ${holder.host}, pid ${holder.pid}); its lease expires ${until}: wait for it, or --resume that run; ${cleanup} removes an abandoned lease`;
+}
+
+export interface LeaseRegistry {
+  readonly owner: LeaseOwner;
+  /** Take (or confirm) the local lock for a group: undefined when held, else the refusal. */
+  holdLocal(key: string, what: string, cleanup: string): Promise<string | undefined>;
+  /** Read-only: the refusal when another run holds the cloud lease. */
+  checkCloud(store: LeaseStore, cleanup: string): Promise<string | undefined>;
+  /** Take (or confirm) the cloud lease; the registry keeps `open()`'s store until release. */
+  holdCloud(
+    key: string,
+    open: () => Promise<LeaseStore>,
+    timing: LeaseTiming,
+    cleanup: string,
+  ): Promise<string | undefined>;
+  /** Set when a renewal found another owner in our place. */
+  lost(key: string): string | undefined;
+  releaseAll(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  owner?: string;
+  /** Local locks live in `${stateDir}/locks`; without it there are none. */
+  stateDir?: string;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Held {
+  store?: LeaseStore;
+  timing: LeaseTiming;
+  local?: string;
+  lost?: string;
+}
+
+export function createLeaseRegistry(o: RegistryOptions = {}): LeaseRegistry {
+  const owner: LeaseOwner = { id: o.owner ?? crypto.randomUUID(), host: hostname(), pid: processId };
+  const now = o.now ?? Date.now;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const held = new Map<string, Held>();
+  // One acquisition per key at a time: concurrent tasks of one run share the result.
+  const pending = new Map<string, Promise<string | undefined>>();
+  let timer: NodeJS.Timeout | undefined;
+  let renewing: Promise<void> | undefined;
+
+  const once = (key: string, fn: () => Promise<string | undefined>) => {
+    const found = pending.get(key);
+    if (found) return found;
+    const p = fn().finally(() => pending.delete(key));
+    pending.set(key, p);
+    return p;
+  };
+
+  const renewAll = async () => {
+    for (const h of held.values()) {
+      if (h.lost) continue;
+      if (h.local && o.stateDir)
+        await renewLocalLock(o.stateDir, h.local, owner, now() + h.timing.ttlMs).catch(() => {});
+      if (!h.store) continue;
+      try {
+        const cur = decodeLease(await h.store.read());
+        if (cur && cur.owner !== owner.id) {
+          h.lost = `lost the lease on ${h.store.describe} to run ${cur.owner} (host ${cur.host}, pid ${cur.pid}); stopping`;
+          continue;
+        }
+        await h.store.write(encodeLease(owner, now() + h.timing.ttlMs));
+      } catch {
+        // A failed renewal is retried next round; the lease is valid until it expires.
+      }
+    }
+  };
+
+  const startRenewals = (ttlMs: number) => {
+    if (timer) return;
+    timer = setInterval(
+      () => {
+        renewing ??= renewAll().finally(() => {
+          renewing = undefined;
+        });
+      },
+      Math.max(1_000, Math.floor(ttlMs / 3)),
+    );
+    timer.unref();
+  };
+
+  return {
+    owner,
+    holdLocal(key, what, cleanup) {
+      if (!o.stateDir) return Promise.resolve(undefined);
+      const stateDir = o.stateDir;
+      return once(`local:${key}`, async () => {
+        const h = held.get(key);
+        if (h?.local) return h.lost;
+        const timing = h?.timing ?? DEFAULT_LEASE;
+        const r = await acquireLocalLock(stateDir, key, owner, now() + timing.ttlMs, now);
+        if (!r.ok) return leaseRefusal(what, r.holder, cleanup);
+        held.set(key, { ...(h ?? { timing }), local: key });
+        startRenewals(timing.ttlMs);
+        return undefined;
+      });
+    },
+    async checkCloud(store, cleanup) {
+      const cur = decodeLease(await store.read());
+      if (cur && cur.owner !== owner.id && cur.expiresAt > now())
+        return leaseRefusal(store.describe, cur, cleanup);
+      return undefined;
+    },
+    holdCloud(key, open, timing, cleanup) {
+      return once(`cloud:${key}`, async () => {
+        const h = held.get(key);
+        if (h?.store) return h.lost;
+        const store = await open();
+        const refusal = await acquireCloud(store, owner, timing, cleanup, now, sleep);
+        if (refusal) {
+          store.close();
+          return refusal;
+        }
+        held.set(key, { ...(h ?? {}), store, timing });
+        startRenewals(timing.ttlMs);
+        return undefined;
+      });
+    },
+    lost: (key) => held.get(key)?.lost,
+    async releaseAll() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await renewing;
+      for (const h of held.values()) {
+        if (h.store) {
+          try {
+            const cur = decodeLease(await h.store.read());
+            if (cur?.owner === owner.id) await h.store.remove();
+          } catch {
+            // It expires on its own.
+          }
+          h.store.close();
+        }
+        if (h.local && o.stateDir) await releaseLocalLock(o.stateDir, h.local, owner).catch(() => {});
+      }
+      held.clear();
+    },
+  };
+}
+
+async function acquireCloud(
+  store: LeaseStore,
+  owner: LeaseOwner,
+  timing: LeaseTiming,
+  cleanup: string,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<string | undefined> {
+  let gap = 0;
+  for (let round = 0; round < 3; round++) {
+    const t0 = now();
+    const cur = decodeLease(await store.read());
+    if (cur && cur.owner !== owner.id && cur.expiresAt > now())
+      return leaseRefusal(store.describe, cur, cleanup);
+    await store.write(encodeLease(owner, now() + timing.ttlMs));
+    gap = now() - t0;
+    await sleep(timing.settleMs);
+    const back = decodeLease(await store.read());
+    if (back && back.owner !== owner.id) return leaseRefusal(store.describe, back, cleanup);
+    // Another run that passed its check after our read wrote before our re-read, unless we took
+    // longer than the settle time from check to write: then look again.
+    if (gap < timing.settleMs) return undefined;
+  }
+  const back = decodeLease(await store.read());
+  if (back?.owner === owner.id) await store.remove();
+  return `${store.describe}: could not take the lease safely (${gap} ms between check and write, more than the ${timing.settleMs} ms settle time); try again or raise lease.settle`;
+}
