@@ -7,8 +7,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { SpotinstApi } from "../../cloud/spotinst/api.js";
 import "../recycle/journal-port.js";
+import { checkGuard, guardOf, guardParams } from "../recycle/guard-params.js";
 import { type TransitionAction, transitionStatefulInstance } from "../recycle/spotinst-actions.js";
 import { createSpotinstClientPool, type SpotinstClientPool } from "../recycle/spotinst-client.js";
+import { bakeStateful, guardSpotinstGroup } from "../recycle/spotinst-guard.js";
+import { createConflictWatch, ownership } from "../recycle/spotinst-lease.js";
 import {
   type InstanceMark,
   type RecycleHooks,
@@ -30,6 +33,7 @@ const params = z.strictObject({
   require_group_active: bool().default(true),
   /** How long PAUSED may last inside a recycle before it counts as failed (recycle = pause + resume). */
   paused_timeout: num().default(120),
+  ...guardParams,
 });
 type Params = z.output<typeof params>;
 
@@ -51,7 +55,7 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
     if (!(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
     if (p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
-    return undefined;
+    return checkGuard(p);
   },
   run: (p, ctx) => runStateful(p, ctx),
 };
@@ -76,13 +80,19 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   const started = ctx.now();
   const timeoutMs = p.wait_timeout * 1000;
   let issued = false;
+  const guard = guardOf(p, p.poll_interval);
+  const mine = issuedHere(ctx.services);
+  const isOurs = ownership(ctx.services.journal, mine);
+  const watch = createConflictWatch(ssiId, isOurs);
+  let record: Record<string, unknown> | undefined;
   const hooks: RecycleHooks = {
     signal: ctx.signal,
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
     now: ctx.now,
     async beforeIssue(previous: InstanceMark) {
       // What a resume needs to re-attach (see spotinst-settle.ts); never the token.
-      await journal?.recordIssued(ssiId, kind, {
+      mine.add(ssiId);
+      record = {
         host: ctx.host.name,
         groupId,
         ssiId,
@@ -92,13 +102,32 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
         pollIntervalMs: p.poll_interval * 1000,
         waitTimeoutMs: timeoutMs,
         pausedGraceMs: p.paused_timeout * 1000,
-      });
+        issuedAt: new Date(ctx.now()).toISOString(),
+      };
+      await journal?.recordIssued(ssiId, kind, record);
       issued = true;
     },
+    async afterIssue() {
+      // Accepted: a re-attach after a crash from here on only waits, it never issues again.
+      if (record) await journal?.recordIssued(ssiId, kind, { ...record, accepted: true });
+    },
+    isOurs,
+    observe: (all) => watch.observe(all),
     progress: (message) => ctx.progress({ message, elapsedMs: ctx.now() - started, timeoutMs }),
   };
   const flight = journal?.inFlight(ssiId, kind);
-  const inFlight = flight && reattachable(flight.data.previous, flight.issuedAt);
+  const inFlight = flight && reattachable(flight.data, flight.issuedAt);
+  const refusal = inFlight
+    ? undefined
+    : await guardSpotinstGroup(ctx, api, guard, {
+        groupId,
+        ssiId,
+        accountId,
+        isOurs,
+        // Resume only adds capacity back: no group check for it.
+        precheck: action !== "resume",
+      });
+  if (refusal) return { failed: true, changed: false, msg: `spotinst_stateful: ${refusal}` };
   const common = {
     groupId,
     ssiId,
@@ -121,8 +150,11 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
             {
               ...common,
               pausedGraceMs: p.paused_timeout * 1000,
-              // Only a resumed run can meet its own earlier recycle (see journal-port.ts).
-              ...(journal?.resuming && { runStartedAt: journal.runStartedAt }),
+              reissue: true,
+              // Only a resumed run can meet its own earlier recycle (see journal-port.ts), or a
+              // run that saw another one act on this group: what it recycled is not done twice.
+              ...((journal?.resuming || conflicted(ctx.services).has(groupId)) &&
+                journal && { runStartedAt: journal.runStartedAt }),
             },
             hooks,
           )
@@ -138,14 +170,63 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
       elapsed: secondsSince(ctx, started),
     };
   }
+  const changed = outcome.ok && outcome.changed;
+  if (outcome.ok && outcome.changed && !ctx.checkMode && action === "recycle") {
+    outcome = await afterRecycle(ctx, api, guard, outcome, {
+      groupId,
+      ssiId,
+      deadline: started + timeoutMs,
+      watch,
+    });
+    if (watch.seen.size > 0) conflicted(ctx.services).add(groupId);
+  }
   if (issued || inFlight) await journal?.recordDone(ssiId, kind, outcome.ok ? "ok" : "failed");
-  if (outcome.ok && outcome.changed && !ctx.checkMode) await ctx.services.invalidateInventory?.();
-  return toResult(outcome, warnings);
+  mine.delete(ssiId);
+  if (changed && !ctx.checkMode) await ctx.services.invalidateInventory?.();
+  return toResult(outcome, warnings, changed);
 }
 
-function toResult(o: RecycleOutcome, warnings: string[]): ModuleResult {
+/** The health policy, then whether this run goes on after seeing another act on the group. */
+async function afterRecycle(
+  ctx: ModuleContext,
+  api: SpotinstApi,
+  guard: ReturnType<typeof guardOf>,
+  outcome: Extract<RecycleOutcome, { ok: true }>,
+  o: { groupId: string; ssiId: string; deadline: number; watch: ReturnType<typeof createConflictWatch> },
+): Promise<RecycleOutcome> {
+  const instanceId = outcome.stateful.instanceId;
+  const unhealthy = instanceId
+    ? await bakeStateful(ctx, api, guard, {
+        groupId: o.groupId,
+        ssiId: o.ssiId,
+        instanceId,
+        deadline: o.deadline,
+      })
+    : undefined;
+  const stop = unhealthy ?? o.watch.verdict();
+  // changed stays true in the message: the recycle did happen.
+  return stop ? { ...outcome, ok: false, msg: `${outcome.msg}; ${stop}` } : outcome;
+}
+
+const issuedSets = new WeakMap<PlayServices, Set<string>>();
+const conflictSets = new WeakMap<PlayServices, Set<string>>();
+
+function setFor(map: WeakMap<PlayServices, Set<string>>, services: PlayServices): Set<string> {
+  const found = map.get(services);
+  if (found) return found;
+  const made = new Set<string>();
+  map.set(services, made);
+  return made;
+}
+
+/** Instances this process issued an action for (journal or not). */
+const issuedHere = (services: PlayServices) => setFor(issuedSets, services);
+/** Groups on which this run saw another one act. */
+const conflicted = (services: PlayServices) => setFor(conflictSets, services);
+
+function toResult(o: RecycleOutcome, warnings: string[], changed: boolean): ModuleResult {
   const base: ModuleResult = {
-    changed: o.ok ? o.changed : false,
+    changed,
     msg: o.msg,
     elapsed: o.elapsed,
     ...(o.stateful && { stateful: o.stateful }),
@@ -170,7 +251,8 @@ async function rootVolumeWarnings(api: SpotinstApi, groupId: string): Promise<st
   }
 }
 
-function reattachable(previous: unknown, issuedAt: string) {
+function reattachable(data: Record<string, unknown>, recordedAt: string) {
+  const previous = data.previous;
   if (!previous || typeof previous !== "object") return undefined;
   const p = previous as Record<string, unknown>;
   const mark: InstanceMark = {
@@ -178,7 +260,9 @@ function reattachable(previous: unknown, issuedAt: string) {
     launchedAt: typeof p.launchedAt === "string" ? p.launchedAt : null,
     privateIp: typeof p.privateIp === "string" ? p.privateIp : null,
   };
-  return { previous: mark, issuedAt };
+  // The "accepted" record repeats the issued one; its own time is when Spotinst answered.
+  const issuedAt = typeof data.issuedAt === "string" ? data.issuedAt : recordedAt;
+  return { previous: mark, issuedAt, accepted: data.accepted === true };
 }
 
 const fallbackPools = new WeakMap<PlayServices, SpotinstClientPool>();

@@ -8,6 +8,7 @@
 import type { SpotinstApi } from "../../cloud/spotinst/api.js";
 import type { StatefulInstance } from "../../cloud/spotinst/types.js";
 import { RemoteError } from "../../errors.js";
+import { foreignBusy, issueRecycle, reissueIfLost } from "./spotinst-lease.js";
 
 export interface RecycleRequest {
   groupId: string;
@@ -24,7 +25,13 @@ export interface RecycleRequest {
    * Resume: an action this logical run already issued for this instance. The recycle is not
    * issued again; we re-attach and wait for the instance to differ from `previous`.
    */
-  inFlight?: { previous: InstanceMark; issuedAt: string };
+  inFlight?: { previous: InstanceMark; issuedAt: string; accepted?: boolean };
+  /**
+   * Re-attach: when the journal has no record that Spotinst accepted the request and the first
+   * poll finds the instance ACTIVE and unchanged, issue it now (a second PUT on a recycle that did
+   * arrive is refused by Spotinst). Without it, that case fails at once, for the caller to decide.
+   */
+  reissue?: boolean;
   /** Resume: the logical run's start. An instance launched after it was already recycled. */
   runStartedAt?: string;
   /** Pause after the client gave up on a rate limit before polling again (default 5000). */
@@ -49,6 +56,16 @@ export interface RecycleHooks {
   now(): number;
   /** Called just before the PUT: the journal records the action so a crash can re-attach. */
   beforeIssue(previous: InstanceMark): Promise<void>;
+  /** Spotinst accepted the PUT (the journal notes it: a re-attach then never issues it again). */
+  afterIssue?(): Promise<void>;
+  /**
+   * The lease rule (spotinst-lease.ts): is this instance's unsettled state this run's doing? With
+   * it, another instance caught mid-action by someone else refuses the recycle at once instead
+   * of being waited out.
+   */
+  isOurs?(ssiId: string): boolean;
+  /** Every poll after the action was issued sees the whole group (another run acting at once). */
+  observe?(all: readonly StatefulInstance[]): void;
   /** Live status for a TTY ("RECYCLING, 40 s / 600 s"). */
   progress(message: string): void;
 }
@@ -86,10 +103,10 @@ export async function recycleStatefulInstance(
 
   // Resume: the action was issued before a crash. Never issue it twice.
   if (req.inFlight) {
-    return waitForReplacement(
-      req.inFlight.previous,
-      "re-attached to a recycle issued at " + req.inFlight.issuedAt,
-    );
+    const what = `re-attached to a recycle issued at ${req.inFlight.issuedAt}`;
+    const lost = req.inFlight.accepted ? undefined : await reissueIfLost(api, req, hooks, poll);
+    if (lost) return fail(lost.msg, lost);
+    return waitForReplacement(req.inFlight.previous, what);
   }
 
   // 1. Wait until it (and its group) is ACTIVE.
@@ -110,6 +127,8 @@ export async function recycleStatefulInstance(
         stateful: ssi,
       });
     }
+    const foreign = hooks.isOurs ? foreignBusy(all, req.ssiId, hooks.isOurs) : undefined;
+    if (foreign) return fail(foreign, { stateful: ssi });
     if (ssi.state === "ACTIVE" && blockers.length === 0) {
       current = ssi;
       break;
@@ -162,16 +181,8 @@ export async function recycleStatefulInstance(
 
   // 2. Act.
   await hooks.beforeIssue(previous);
-  try {
-    await api.statefulAction(req.groupId, req.ssiId, "recycle");
-  } catch (err) {
-    if (!(err instanceof RemoteError)) throw err;
-    // The client retries a PUT that timed out; if the first attempt was accepted, the retry is
-    // refused (invalid state) although the recycle runs. One look tells the two apart.
-    const { ssi } = await poll();
-    const started = ssi && (ssi.state !== "ACTIVE" || ssi.instanceId !== previous.instanceId);
-    if (!started) return fail(`recycle request failed: ${err.message}`, { stateful: current, previous });
-  }
+  const refused = await issueRecycle(api, req, hooks, poll, previous);
+  if (refused) return fail(refused, { stateful: current, previous });
   return waitForReplacement(previous, `recycled ${req.ssiId}`);
 
   // 3. Wait for a different, ACTIVE instance.
@@ -180,7 +191,8 @@ export async function recycleStatefulInstance(
     // Only a re-attach can find the action not started: our own PUT was just accepted.
     let untouchedSince = req.inFlight ? Date.parse(req.inFlight.issuedAt) : undefined;
     for (;;) {
-      const { ssi } = await poll();
+      const { ssi, all } = await poll();
+      hooks.observe?.(all);
       if (!ssi)
         return fail(`stateful instance ${req.ssiId} disappeared from group ${req.groupId}`, {
           previous: prev,

@@ -50,7 +50,11 @@ async function settleOne(a: JournalAction, pool: SpotinstClientPool, o: SettleOp
     waitTimeoutMs: num(d.waitTimeoutMs) ?? 600_000,
     pollIntervalMs: num(d.pollIntervalMs) ?? 10_000,
     check: false,
-    inFlight: { previous: markOf(d.previous), issuedAt: a.issuedAt },
+    inFlight: {
+      previous: markOf(d.previous),
+      issuedAt: str(d.issuedAt) ?? a.issuedAt,
+      accepted: d.accepted === true,
+    },
   };
   try {
     const r =

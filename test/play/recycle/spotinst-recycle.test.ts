@@ -121,18 +121,57 @@ describe("spotinst recycle core", () => {
     expect(sim!.shared.mutatingCalls.spotinst).toBe(0);
   });
 
-  it("a re-attach whose recycle never started fails after the grace instead of issuing it again", async () => {
-    await start();
-    const ssi = sim!.world.findSsi(SSIS[0]!)!;
-    const previous = {
+  const markNow = (id: string) => {
+    const ssi = sim!.world.findSsi(id)!;
+    return {
       instanceId: ssi.instanceId,
       launchedAt: new Date(ssi.launchedAt!).toISOString(),
       privateIp: ssi.privateIp,
     };
-    const inFlight = { previous, issuedAt: new Date(Date.now() - 60_000).toISOString() };
+  };
+
+  it("re-attach finds a request that never reached Spotinst in one poll, and issues it then", async () => {
+    await start();
+    const inFlight = { previous: markNow(SSIS[0]!), issuedAt: new Date(Date.now() - 60_000).toISOString() };
+    // Without permission to issue (the --resume settle step): it says so at once, no 120 s grace.
+    const t0 = Date.now();
+    const told = await recycleStatefulInstance(api, { ...base(SSIS[0]!), inFlight }, hooks());
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(told.ok).toBe(false);
+    expect(told.msg).toMatch(
+      /had not reached Spotinst \(still ACTIVE on i-\w+\); the resumed play issues it$/,
+    );
+    expect(sim!.shared.mutatingCalls.spotinst).toBe(0);
+    // The module re-attaches with reissue: the recycle is issued once, now.
+    const accepted: string[] = [];
+    const h = { ...hooks(), afterIssue: async () => void accepted.push("accepted") };
+    const r = await recycleStatefulInstance(api, { ...base(SSIS[0]!), inFlight, reissue: true }, h);
+    expect(r.ok, r.msg).toBe(true);
+    expect(r.msg).toMatch(/^re-attached to a recycle issued at /);
+    expect(accepted).toEqual(["accepted"]);
+    expect(sim!.shared.mutatingCalls.spotinst).toBe(1);
+  });
+
+  it("re-attach of a request that did arrive (answer lost) waits for it: Spotinst refuses the duplicate", async () => {
+    await start();
+    const previous = markNow(SSIS[0]!);
+    await api.statefulAction(GROUP, SSIS[0]!, "recycle"); // the crashed attempt's PUT, answer never read
+    const inFlight = { previous, issuedAt: new Date().toISOString() };
+    const r = await recycleStatefulInstance(api, { ...base(SSIS[0]!), inFlight, reissue: true }, hooks());
+    expect(r.ok, r.msg).toBe(true);
+    expect(sim!.shared.mutatingCalls.spotinst).toBe(1);
+  });
+
+  it("an accepted request that never starts still fails after the grace instead of issuing it again", async () => {
+    await start();
+    const inFlight = {
+      previous: markNow(SSIS[0]!),
+      issuedAt: new Date(Date.now() - 60_000).toISOString(),
+      accepted: true,
+    };
     const r = await recycleStatefulInstance(
       api,
-      { ...base(SSIS[0]!), inFlight, notStartedGraceMs: 1_000 },
+      { ...base(SSIS[0]!), inFlight, reissue: true, notStartedGraceMs: 1_000 },
       hooks(),
     );
     expect(r.ok).toBe(false);
