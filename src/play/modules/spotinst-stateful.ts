@@ -122,7 +122,6 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     : await guardSpotinstGroup(ctx, api, guard, {
         groupId,
         ssiId,
-        accountId,
         isOurs,
         // Resume only adds capacity back: no group check for it.
         precheck: action !== "resume",

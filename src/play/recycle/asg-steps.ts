@@ -125,11 +125,9 @@ export function newMembers(g: AsgGroup, data: AsgInFlight): AsgMember[] {
 /** "timed out after 30 s (wait_timeout 900 s)" — which limit ran out. */
 export function limitReached(run: RunState, startedAt: number): string {
   const stepEnd = startedAt + run.stepTimeoutMs;
-  const which =
-    run.deadline <= stepEnd
-      ? "the whole replacement's wait_timeout"
-      : `step_timeout ${Math.round(run.stepTimeoutMs / 1000)} s`;
-  return `timed out after ${Math.round((run.hooks.now() - startedAt) / 1000)} s (${which})`;
+  const s = (ms: number) => +(ms / 1000).toFixed(1);
+  const which = run.deadline <= stepEnd ? "the whole replacement's wait_timeout" : `step_timeout ${s(run.stepTimeoutMs)} s`;
+  return `timed out after ${s(run.hooks.now() - startedAt)} s (${which})`;
 }
 
 const describeMember = (m: AsgMember) => `${m.instanceId} ${m.lifecycleState}/${m.healthStatus}`;
@@ -148,7 +146,8 @@ export function waitForOldGone(run: RunState, data: AsgInFlight): Promise<WaitRe
   return waitUntil<AsgGroup>(run, `${data.instanceId} to leave ${data.asgName}`, (g) => {
     const old = g.instances.find((m) => m.instanceId === data.instanceId);
     if (old) return { status: describeMember(old) };
-    const busy = midChange(g);
+    // Standby members are outside desired capacity: they do not keep the group from being steady.
+    const busy = midChange(g, true);
     return busy ? { status: busy } : { done: g };
   });
 }

@@ -10,8 +10,8 @@ import { checkMembers, precheckRefusal, spotinstPrecheckMembers } from "./preche
 import { hasProbes, probeAddress } from "./probe.js";
 import { foreignBusy } from "./spotinst-lease.js";
 
-export const spotinstLeaseKey = (accountId: string | undefined, groupId: string) =>
-  `spotinst:${accountId ?? "default"}:${groupId}`;
+/** Group ids (sig-…) are unique across accounts. */
+export const spotinstLeaseKey = (groupId: string) => `spotinst:${groupId}`;
 
 export const spotinstCleanupHint = (groupId: string) =>
   `\`rollcall recycle-cleanup --spotinst-group ${groupId}\``;
@@ -30,7 +30,7 @@ export async function guardSpotinstGroup(
   },
 ): Promise<string | undefined> {
   if (!ctx.checkMode && guard.lease) {
-    const key = spotinstLeaseKey(o.accountId, o.groupId);
+    const key = spotinstLeaseKey(o.groupId);
     const refusal = await leasesOf(ctx.services).holdLocal(
       key,
       `Spotinst group ${o.groupId}`,

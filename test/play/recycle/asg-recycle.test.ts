@@ -153,7 +153,7 @@ describe("asg_recycle refusals and failures", () => {
     expect(recycles).toHaveLength(1);
     expect(recycles[0]!.status).toBe("failed");
     expect(recycles[0]!.result.msg).toMatch(
-      /^timed out after 0 s \(the whole replacement's wait_timeout\) waiting for a new instance in kafka-asg-prod to be InService and Healthy \(i-\w+ Pending\/Healthy\); terminated the replacement i-\w+ and set desired capacity back to 3; i-\w+ was not touched$/,
+      /^timed out after 0(\.\d)? s \(the whole replacement's wait_timeout\) waiting for a new instance in kafka-asg-prod to be InService and Healthy \(i-\w+ Pending\/Healthy\); terminated the replacement i-\w+ and set desired capacity back to 3; i-\w+ was not touched$/,
     );
     expect(r.events.some((e) => e.type === "no_more_hosts")).toBe(true);
     // The old instance still serves; capacity and tag are as before the run.

@@ -60,7 +60,7 @@ export function playbook(o: { strategy?: string; waitTimeout?: number; extra?: s
 ${o.extra ?? ""}      register: recycled
     - name: port
       wait_for: { host: "{{ recycled.instance.privateIp }}", port: 9092, timeout: 5 }
-      when: recycled.changed
+      when: [recycled.changed, recycled.privateIp] # a Standby instance is terminated, not replaced
 `;
 }
 
