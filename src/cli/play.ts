@@ -14,6 +14,7 @@ import type { PlayServices } from "../play/modules/types.js";
 import { parseExtraVars } from "../play/parse/extra-vars.js";
 import { loadPlaybook } from "../play/parse/playbook.js";
 import { createLeaseRegistry } from "../play/recycle/lease.js";
+import { leaseReopener } from "../play/recycle/lease-reopen.js";
 import { createJsonReporter } from "../play/reporter/json.js";
 import { createTextReporter, type LiveLine } from "../play/reporter/text.js";
 import { formatHostList, formatTaskList } from "../play/run/list-hosts.js";
@@ -195,9 +196,11 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
   // --resume takes its own leases back; released when the run ends, however it ends.
   const leases = createLeaseRegistry({
     stateDir: stateDirOf(ctx),
-    ...(wiring.journal && { owner: wiring.journal.runId }),
+    ...(wiring.journal && { owner: wiring.journal.runId, journal: wiring.journal }),
+    reopen: leaseReopener(ctx.env),
   });
   try {
+    if (wiring.journal?.resuming && args.check !== true) await leases.adopt();
     const result = await runPlaybook(prepared.value, {
       check: args.check === true,
       forks,
@@ -220,6 +223,8 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
       runFirst: wiring.runFirst,
     });
     if (result.interrupted) ctx.stderr("rollcall: interrupted\n");
+    // Before the journal's end record: a crash while releasing leaves the run resumable.
+    await leases.releaseAll();
     await wiring.finish(result.exitCode, result.interrupted);
     ctx.exitCode = result.exitCode;
   } finally {

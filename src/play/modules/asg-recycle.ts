@@ -7,6 +7,7 @@ import type { AwsApi, AwsApiSettings } from "../../cloud/aws/api.js";
 import type { AsgGroup } from "../../cloud/aws/types.js";
 import { RollcallError } from "../../errors.js";
 import type { Vars } from "../../inventory/model.js";
+import { ASG_JOURNAL_KIND, finishOrphans, hostsAtWork, isAsgInFlight } from "../recycle/asg-orphans.js";
 import type { AsgInFlight } from "../recycle/asg-recycle.js";
 import { DEFAULT_SUSPEND, NEVER_SUSPEND } from "../recycle/asg-suspend.js";
 import { checkGuard, type Guard, guardOf, guardParams } from "../recycle/guard-params.js";
@@ -24,7 +25,7 @@ declare module "./types.js" {
   }
 }
 
-const JOURNAL_KIND = "asg-recycle";
+const JOURNAL_KIND = ASG_JOURNAL_KIND;
 
 const params = z.strictObject({
   asg_name: str().optional(),
@@ -97,14 +98,6 @@ async function settingsFor(env: Record<string, string | undefined>, region: stri
   return awsApiSettings(awsSourceSchema.parse({ type: "aws" }), { env, homeDir: "", note() {} }, region);
 }
 
-function isInFlight(data: Record<string, unknown>): boolean {
-  return (
-    typeof data.instanceId === "string" &&
-    Array.isArray(data.before) &&
-    typeof data.originalDesired === "number"
-  );
-}
-
 async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
   const { services } = ctx;
   const host = ctx.host.name;
@@ -120,7 +113,7 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
   const journal = services.journal;
   const earlier = journal?.inFlight(host, JOURNAL_KIND);
   const inFlight =
-    earlier && isInFlight(earlier.data)
+    earlier && isAsgInFlight(earlier.data)
       ? { data: earlier.data as unknown as AsgInFlight, issuedAt: earlier.issuedAt }
       : undefined;
   let issued = inFlight !== undefined;
@@ -141,32 +134,61 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     if (err instanceof RollcallError) return { failed: true, changed: false, msg: err.message };
     throw err;
   }
+  const atWork = hostsAtWork(services);
+  atWork.add(host);
   try {
-    const lease = await takeLocalLease(ctx, guard, asgName, region, api, inFlight !== undefined && makeApi);
+    const lease = await takeLocalLease(
+      ctx,
+      guard,
+      asgName,
+      region,
+      api,
+      inFlight !== undefined && makeApi,
+      makeApi,
+    );
     if (lease) return { failed: true, changed: false, msg: lease, asg_name: asgName };
     const { recycleAsgInstance } = await import("../recycle/asg-recycle.js");
+    const request = {
+      strategy: p.strategy ?? "auto",
+      onlyIfOutdated: p.only_if_outdated ?? true,
+      waitTimeoutMs: (p.wait_timeout ?? 900) * 1000,
+      ...(p.step_timeout !== undefined && { stepTimeoutMs: p.step_timeout * 1000 }),
+      pollIntervalMs: pollS * 1000,
+      check: ctx.checkMode,
+      health: { ...guard.health, ...(guard.probe && { probe: guard.probe }) },
+      suspend: p.suspend_processes ?? DEFAULT_SUSPEND,
+      protectedPolicy: p.protected ?? "wait",
+      percentages: { min: p.min_healthy_percentage, max: p.max_healthy_percentage },
+    } as const;
+    const hooksBase = {
+      signal: ctx.signal,
+      sleep: sleepUnlessAborted,
+      now: ctx.now,
+      progress: (message: string, elapsedMs: number, timeoutMs: number) =>
+        ctx.progress({ message, elapsedMs, timeoutMs }),
+    };
+    // A replacement this run left in flight for a host that is no longer in the inventory (its
+    // old instance is gone) is finished first: it still holds the group's tags and processes.
+    const orphan = inFlight
+      ? undefined
+      : await finishOrphans(ctx, asgName, host, (o) =>
+          recycleAsgInstance(
+            api,
+            { ...request, onlyIfOutdated: false, asgName, instanceId: o.data.instanceId, inFlight: o },
+            { ...hooksBase, beforeIssue: async () => {} },
+          ),
+        );
+    if (orphan) return { failed: true, changed: false, msg: orphan, asg_name: asgName };
     const outcome = await recycleAsgInstance(
       api,
       {
+        ...request,
         asgName,
         instanceId,
-        strategy: p.strategy ?? "auto",
-        onlyIfOutdated: p.only_if_outdated ?? true,
-        waitTimeoutMs: (p.wait_timeout ?? 900) * 1000,
-        ...(p.step_timeout !== undefined && { stepTimeoutMs: p.step_timeout * 1000 }),
-        pollIntervalMs: pollS * 1000,
-        check: ctx.checkMode,
         inFlight,
-        health: { ...guard.health, ...(guard.probe && { probe: guard.probe }) },
-        suspend: p.suspend_processes ?? DEFAULT_SUSPEND,
-        protectedPolicy: p.protected ?? "wait",
-        percentages: { min: p.min_healthy_percentage, max: p.max_healthy_percentage },
       },
       {
-        signal: ctx.signal,
-        sleep: sleepUnlessAborted,
-        now: ctx.now,
-        progress: (message, elapsedMs, timeoutMs) => ctx.progress({ message, elapsedMs, timeoutMs }),
+        ...hooksBase,
         beforeIssue: async (data) => {
           issued = true;
           await journal?.recordIssued(host, JOURNAL_KIND, { ...data });
@@ -191,6 +213,7 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
       elapsed: outcome.elapsed,
     };
   } finally {
+    atWork.delete(host);
     api.destroy();
   }
 }
@@ -207,6 +230,7 @@ async function takeLocalLease(
   api: AwsApi,
   /** Re-attaching: no precheck comes, so take the cloud lease here (this opens its client). */
   reattach: false | (() => Promise<AwsApi>),
+  makeApi: () => Promise<AwsApi>,
 ): Promise<string | undefined> {
   if (ctx.checkMode || !guard.lease) return undefined;
   const leases = leasesOf(ctx.services);
@@ -215,12 +239,16 @@ async function takeLocalLease(
   const local = await leases.holdLocal(key, `ASG ${asgName}`, cleanup);
   if (local) return local;
   if (leases.lost(key)) return leases.lost(key);
-  if (reattach) {
-    const open = reattach;
+  // The module's client, not closed here (checkCloud never closes the store).
+  const seen = await leases.checkCloud(asgLeaseStore(api, asgName), cleanup);
+  if (seen.refusal) return seen.refusal;
+  // Re-attaching (no precheck comes), or our own earlier attempt's lease: take it now, so it is
+  // held while interrupted work is finished and released when this run ends.
+  if (reattach || seen.ours) {
+    const open = reattach || makeApi;
     return leases.holdCloud(key, async () => asgLeaseStore(await open(), asgName), guard.lease, cleanup);
   }
-  // The module's client, not closed here (checkCloud never closes the store).
-  return leases.checkCloud(asgLeaseStore(api, asgName), cleanup);
+  return undefined;
 }
 
 /** Precheck (read-only, also with --check), then the cloud lease (a write, so not with --check). */

@@ -117,15 +117,13 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   };
   const flight = journal?.inFlight(ssiId, kind);
   const inFlight = flight && reattachable(flight.data, flight.issuedAt);
-  const refusal = inFlight
-    ? undefined
-    : await guardSpotinstGroup(ctx, api, guard, {
-        groupId,
-        ssiId,
-        isOurs,
-        // Resume only adds capacity back: no group check for it.
-        precheck: action !== "resume",
-      });
+  const refusal = await guardSpotinstGroup(ctx, api, guard, {
+    groupId,
+    ssiId,
+    isOurs,
+    // Re-attaching changes nothing new; a resume only adds capacity back: no group check then.
+    precheck: !inFlight && action !== "resume",
+  });
   if (refusal) return { failed: true, changed: false, msg: `spotinst_stateful: ${refusal}` };
   const common = {
     groupId,

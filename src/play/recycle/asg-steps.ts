@@ -126,7 +126,10 @@ export function newMembers(g: AsgGroup, data: AsgInFlight): AsgMember[] {
 export function limitReached(run: RunState, startedAt: number): string {
   const stepEnd = startedAt + run.stepTimeoutMs;
   const s = (ms: number) => +(ms / 1000).toFixed(1);
-  const which = run.deadline <= stepEnd ? "the whole replacement's wait_timeout" : `step_timeout ${s(run.stepTimeoutMs)} s`;
+  const which =
+    run.deadline <= stepEnd
+      ? "the whole replacement's wait_timeout"
+      : `step_timeout ${s(run.stepTimeoutMs)} s`;
   return `timed out after ${s(run.hooks.now() - startedAt)} s (${which})`;
 }
 

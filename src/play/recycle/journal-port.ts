@@ -21,6 +21,11 @@ export interface ActionJournal {
   readonly runId?: string;
   /** The unfinished action of this kind a previous attempt of this run issued for this host. */
   inFlight(host: string, kind: string): JournalAction | undefined;
+  /**
+   * Every unfinished action, whatever its host: a replacement whose host left the inventory (its
+   * old instance is gone) is found here and finished by the next task on the same group.
+   */
+  pending?(): JournalAction[];
   /** Record an action about to be issued (flushed to disk before this resolves). */
   recordIssued(host: string, kind: string, data: Record<string, unknown>): Promise<void>;
   /** The action finished (either way): a later resume must not re-attach to it. */

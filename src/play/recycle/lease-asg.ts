@@ -13,6 +13,7 @@ export function asgLeaseKey(region: string, asgName: string): string {
 export function asgLeaseStore(api: AwsApi, asgName: string): LeaseStore {
   return {
     describe: `ASG ${asgName}`,
+    info: { store: "asg", region: api.region, asgName },
     async read() {
       const [g] = await api.describeAutoScalingGroups({ names: [asgName] });
       return g?.tags.find((t) => t.key === LEASE_TAG)?.value;

@@ -14,6 +14,7 @@
 // the run refuses itself) and on a written tag being visible to every reader within `settleMs`.
 import { hostname } from "node:os";
 import { pid as processId } from "node:process";
+import type { ActionJournal } from "./journal-port.js";
 import { acquireLocalLock, type LockInfo, releaseLocalLock, renewLocalLock } from "./lease-local.js";
 
 declare module "../modules/types.js" {
@@ -39,7 +40,12 @@ export interface LeaseStore {
   remove(): Promise<void>;
   /** Close the store's own client. */
   close(): void;
+  /** Enough to open the store again on --resume (journaled; never a secret). */
+  info: Record<string, string>;
 }
+
+/** Journal kind of a cloud lease: recorded before it is written, done once it is removed. */
+export const LEASE_KIND = "lease";
 
 export interface LeaseTiming {
   ttlMs: number;
@@ -83,8 +89,11 @@ export interface LeaseRegistry {
   readonly owner: LeaseOwner;
   /** Take (or confirm) the local lock for a group: undefined when held, else the refusal. */
   holdLocal(key: string, what: string, cleanup: string): Promise<string | undefined>;
-  /** Read-only: the refusal when another run holds the cloud lease. */
-  checkCloud(store: LeaseStore, cleanup: string): Promise<string | undefined>;
+  /**
+   * Read-only: the refusal when another run holds the cloud lease; `ours` when the record names
+   * this run (an earlier attempt of it left it: take it back with holdCloud so it is released).
+   */
+  checkCloud(store: LeaseStore, cleanup: string): Promise<{ refusal?: string; ours: boolean }>;
   /** Take (or confirm) the cloud lease; the registry keeps `open()`'s store until release. */
   holdCloud(
     key: string,
@@ -94,11 +103,20 @@ export interface LeaseRegistry {
   ): Promise<string | undefined>;
   /** Set when a renewal found another owner in our place. */
   lost(key: string): string | undefined;
+  /**
+   * --resume: take back the cloud leases the interrupted attempt held (from its journal), so they
+   * are released when this run ends even if no task touches their group again.
+   */
+  adopt(): Promise<void>;
   releaseAll(): Promise<void>;
 }
 
 export interface RegistryOptions {
   owner?: string;
+  /** Cloud leases are journaled, so a resume can take back and release what a crash left. */
+  journal?: ActionJournal;
+  /** Open a store again from its journaled `info` (for adopt). */
+  reopen?: (info: Record<string, string>) => Promise<LeaseStore | undefined>;
   /** Local locks live in `${stateDir}/locks`; without it there are none. */
   stateDir?: string;
   now?: () => number;
@@ -181,16 +199,20 @@ export function createLeaseRegistry(o: RegistryOptions = {}): LeaseRegistry {
     async checkCloud(store, cleanup) {
       const cur = decodeLease(await store.read());
       if (cur && cur.owner !== owner.id && cur.expiresAt > now())
-        return leaseRefusal(store.describe, cur, cleanup);
-      return undefined;
+        return { refusal: leaseRefusal(store.describe, cur, cleanup), ours: false };
+      return { ours: cur?.owner === owner.id };
     },
     holdCloud(key, open, timing, cleanup) {
       return once(`cloud:${key}`, async () => {
         const h = held.get(key);
         if (h?.store) return h.lost;
         const store = await open();
+        const mark = `lease:${key}`;
+        const info = { ...store.info, ttlMs: String(timing.ttlMs), settleMs: String(timing.settleMs) };
+        await o.journal?.recordIssued(mark, LEASE_KIND, { key, ...info });
         const refusal = await acquireCloud(store, owner, timing, cleanup, now, sleep);
         if (refusal) {
+          await o.journal?.recordDone(mark, LEASE_KIND, "failed");
           store.close();
           return refusal;
         }
@@ -200,15 +222,31 @@ export function createLeaseRegistry(o: RegistryOptions = {}): LeaseRegistry {
       });
     },
     lost: (key) => held.get(key)?.lost,
+    async adopt() {
+      const pending = o.journal?.pending?.() ?? [];
+      for (const a of pending) {
+        if (a.kind !== LEASE_KIND || !o.reopen) continue;
+        const info = Object.fromEntries(Object.entries(a.data).map(([k, v]) => [k, String(v)]));
+        const store = await o.reopen(info).catch(() => undefined);
+        if (!store) continue;
+        const timing = {
+          ttlMs: Number(info.ttlMs) || DEFAULT_LEASE.ttlMs,
+          settleMs: Number(info.settleMs) || 0,
+        };
+        // Ours by run id: this takes it back (or finds it taken by someone else after expiry).
+        await this.holdCloud(String(info.key), async () => store, timing, "rollcall recycle-cleanup");
+      }
+    },
     async releaseAll() {
       if (timer) clearInterval(timer);
       timer = undefined;
       await renewing;
-      for (const h of held.values()) {
+      for (const [key, h] of held) {
         if (h.store) {
           try {
             const cur = decodeLease(await h.store.read());
             if (cur?.owner === owner.id) await h.store.remove();
+            await o.journal?.recordDone(`lease:${key}`, LEASE_KIND, "ok");
           } catch {
             // It expires on its own.
           }
