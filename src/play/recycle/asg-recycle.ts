@@ -193,6 +193,8 @@ async function preflight(
   };
   await run.hooks.beforeIssue(data);
   onIssue(data);
+  // The whole replacement's deadline counts from its first change (checks and lease come before).
+  run.deadline = run.hooks.now() + req.waitTimeoutMs;
   const outcome = await carryOut(run, data, why);
   return { previous, outcome: { ...outcome, batchSize: choice.batchSize } };
 }

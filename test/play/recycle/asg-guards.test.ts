@@ -131,7 +131,7 @@ describe("consecutive checks and bake", () => {
     asg.flap = { cycles: 1_000_000, upSec: 20, downSec: 20 };
     const [oldest] = members(sim, asg);
     const pb = playbook({
-      waitTimeout: 0.6,
+      waitTimeout: 1,
       extra:
         "        precheck: { ports: [9092], timeout: 0.2 }\n        healthy_checks: 3\n        check_interval: 0.01\n",
     });
