@@ -8,7 +8,7 @@ import type { AsgGroup } from "../../cloud/aws/types.js";
 import { RollcallError } from "../../errors.js";
 import type { Vars } from "../../inventory/model.js";
 import { ASG_JOURNAL_KIND, finishOrphans, hostsAtWork, isAsgInFlight } from "../recycle/asg-orphans.js";
-import type { AsgInFlight } from "../recycle/asg-recycle.js";
+import type { AsgInFlight, AsgRecycleOutcome } from "../recycle/asg-recycle.js";
 import { DEFAULT_SUSPEND, NEVER_SUSPEND } from "../recycle/asg-suspend.js";
 import { checkGuard, type Guard, guardOf, guardParams } from "../recycle/guard-params.js";
 import { asgCleanupHint, asgLeaseKey, asgLeaseStore } from "../recycle/lease-asg.js";
@@ -148,25 +148,8 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     );
     if (lease) return { failed: true, changed: false, msg: lease, asg_name: asgName };
     const { recycleAsgInstance } = await import("../recycle/asg-recycle.js");
-    const request = {
-      strategy: p.strategy ?? "auto",
-      onlyIfOutdated: p.only_if_outdated ?? true,
-      waitTimeoutMs: (p.wait_timeout ?? 900) * 1000,
-      ...(p.step_timeout !== undefined && { stepTimeoutMs: p.step_timeout * 1000 }),
-      pollIntervalMs: pollS * 1000,
-      check: ctx.checkMode,
-      health: { ...guard.health, ...(guard.probe && { probe: guard.probe }) },
-      suspend: p.suspend_processes ?? DEFAULT_SUSPEND,
-      protectedPolicy: p.protected ?? "wait",
-      percentages: { min: p.min_healthy_percentage, max: p.max_healthy_percentage },
-    } as const;
-    const hooksBase = {
-      signal: ctx.signal,
-      sleep: sleepUnlessAborted,
-      now: ctx.now,
-      progress: (message: string, elapsedMs: number, timeoutMs: number) =>
-        ctx.progress({ message, elapsedMs, timeoutMs }),
-    };
+    const request = requestOf(p, guard, pollS, ctx.checkMode);
+    const hooksBase = baseHooks(ctx);
     // A replacement this run left in flight for a host that is no longer in the inventory (its
     // old instance is gone) is finished first: it still holds the group's tags and processes.
     const orphan = inFlight
@@ -199,23 +182,52 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     // Interrupted runs throw past this point and stay in flight, so --resume re-attaches.
     if (issued) await journal?.recordDone(host, JOURNAL_KIND, outcome.ok ? "ok" : "failed");
     if (outcome.changed && !ctx.checkMode) await services.invalidateInventory?.();
-    return {
-      changed: outcome.changed,
-      failed: !outcome.ok,
-      msg: outcome.msg,
-      asg_name: asgName,
-      strategy: outcome.strategy ?? null,
-      batch_size: outcome.batchSize ?? null,
-      instance: outcome.instance ?? null,
-      previous: outcome.previous ?? null,
-      // Convenience: `{{ recycled.privateIp }}` as well as `{{ recycled.instance.privateIp }}`.
-      privateIp: outcome.instance?.privateIp ?? null,
-      elapsed: outcome.elapsed,
-    };
+    return resultOf(outcome, asgName);
   } finally {
     atWork.delete(host);
     api.destroy();
   }
+}
+
+function requestOf(p: Params, guard: Guard, pollS: number, check: boolean) {
+  return {
+    strategy: p.strategy ?? "auto",
+    onlyIfOutdated: p.only_if_outdated ?? true,
+    waitTimeoutMs: (p.wait_timeout ?? 900) * 1000,
+    ...(p.step_timeout !== undefined && { stepTimeoutMs: p.step_timeout * 1000 }),
+    pollIntervalMs: pollS * 1000,
+    check,
+    health: { ...guard.health, ...(guard.probe && { probe: guard.probe }) },
+    suspend: p.suspend_processes ?? DEFAULT_SUSPEND,
+    protectedPolicy: p.protected ?? "wait",
+    percentages: { min: p.min_healthy_percentage, max: p.max_healthy_percentage },
+  } as const;
+}
+
+function baseHooks(ctx: ModuleContext) {
+  return {
+    signal: ctx.signal,
+    sleep: sleepUnlessAborted,
+    now: ctx.now,
+    progress: (message: string, elapsedMs: number, timeoutMs: number) =>
+      ctx.progress({ message, elapsedMs, timeoutMs }),
+  };
+}
+
+function resultOf(outcome: AsgRecycleOutcome, asgName: string): ModuleResult {
+  return {
+    changed: outcome.changed,
+    failed: !outcome.ok,
+    msg: outcome.msg,
+    asg_name: asgName,
+    strategy: outcome.strategy ?? null,
+    batch_size: outcome.batchSize ?? null,
+    instance: outcome.instance ?? null,
+    previous: outcome.previous ?? null,
+    // Convenience: `{{ recycled.privateIp }}` as well as `{{ recycled.instance.privateIp }}`.
+    privateIp: outcome.instance?.privateIp ?? null,
+    elapsed: outcome.elapsed,
+  };
 }
 
 /**

@@ -79,42 +79,18 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   const journal = ctx.checkMode ? undefined : ctx.services.journal;
   const started = ctx.now();
   const timeoutMs = p.wait_timeout * 1000;
-  let issued = false;
   const guard = guardOf(p, p.poll_interval);
   const mine = issuedHere(ctx.services);
   const isOurs = ownership(ctx.services.journal, mine);
   const watch = createConflictWatch(ssiId, isOurs);
-  let record: Record<string, unknown> | undefined;
-  const hooks: RecycleHooks = {
-    signal: ctx.signal,
-    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-    now: ctx.now,
-    async beforeIssue(previous: InstanceMark) {
-      // What a resume needs to re-attach (see spotinst-settle.ts); never the token.
-      mine.add(ssiId);
-      record = {
-        host: ctx.host.name,
-        groupId,
-        ssiId,
-        previous,
-        ...(accountId && { accountId }),
-        ...(p.api_url && { apiUrl: p.api_url }),
-        pollIntervalMs: p.poll_interval * 1000,
-        waitTimeoutMs: timeoutMs,
-        pausedGraceMs: p.paused_timeout * 1000,
-        issuedAt: new Date(ctx.now()).toISOString(),
-      };
-      await journal?.recordIssued(ssiId, kind, record);
-      issued = true;
-    },
-    async afterIssue() {
-      // Accepted: a re-attach after a crash from here on only waits, it never issues again.
-      if (record) await journal?.recordIssued(ssiId, kind, { ...record, accepted: true });
-    },
-    isOurs,
-    observe: (all) => watch.observe(all),
-    progress: (message) => ctx.progress({ message, elapsedMs: ctx.now() - started, timeoutMs }),
-  };
+  const { hooks, issued } = recycleHooks(
+    ctx,
+    p,
+    { groupId, ssiId, accountId, kind, started, timeoutMs },
+    mine,
+  );
+  hooks.isOurs = isOurs;
+  hooks.observe = (all) => watch.observe(all);
   const flight = journal?.inFlight(ssiId, kind);
   const inFlight = flight && reattachable(flight.data, flight.issuedAt);
   const refusal = await guardSpotinstGroup(ctx, api, guard, {
@@ -162,7 +138,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     const msg = ctx.signal.aborted ? "interrupted" : `spotinst_stateful: ${(err as Error).message}`;
     return {
       failed: true,
-      changed: issued || inFlight !== undefined,
+      changed: issued() || inFlight !== undefined,
       msg,
       elapsed: secondsSince(ctx, started),
     };
@@ -177,10 +153,52 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     });
     if (watch.seen.size > 0) conflicted(ctx.services).add(groupId);
   }
-  if (issued || inFlight) await journal?.recordDone(ssiId, kind, outcome.ok ? "ok" : "failed");
+  if (issued() || inFlight) await journal?.recordDone(ssiId, kind, outcome.ok ? "ok" : "failed");
   mine.delete(ssiId);
   if (changed && !ctx.checkMode) await ctx.services.invalidateInventory?.();
   return toResult(outcome, warnings, changed);
+}
+
+/** The journal side of an action: recorded before the request, again once Spotinst accepted it. */
+function recycleHooks(
+  ctx: ModuleContext,
+  p: Params,
+  o: { groupId: string; ssiId: string; accountId?: string; kind: string; started: number; timeoutMs: number },
+  mine: Set<string>,
+) {
+  const journal = ctx.checkMode ? undefined : ctx.services.journal;
+  let record: Record<string, unknown> | undefined;
+  let written = false;
+  const hooks: RecycleHooks = {
+    signal: ctx.signal,
+    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+    now: ctx.now,
+    async beforeIssue(previous: InstanceMark) {
+      // What a resume needs to re-attach (see spotinst-settle.ts); never the token.
+      mine.add(o.ssiId);
+      record = {
+        host: ctx.host.name,
+        groupId: o.groupId,
+        ssiId: o.ssiId,
+        previous,
+        ...(o.accountId && { accountId: o.accountId }),
+        ...(p.api_url && { apiUrl: p.api_url }),
+        pollIntervalMs: p.poll_interval * 1000,
+        waitTimeoutMs: o.timeoutMs,
+        pausedGraceMs: p.paused_timeout * 1000,
+        issuedAt: new Date(ctx.now()).toISOString(),
+      };
+      await journal?.recordIssued(o.ssiId, o.kind, record);
+      written = true;
+    },
+    async afterIssue() {
+      // Accepted: a re-attach after a crash from here on only waits, it never issues again.
+      if (record) await journal?.recordIssued(o.ssiId, o.kind, { ...record, accepted: true });
+    },
+    progress: (message) =>
+      ctx.progress({ message, elapsedMs: ctx.now() - o.started, timeoutMs: o.timeoutMs }),
+  };
+  return { hooks, issued: () => written };
 }
 
 /** The health policy, then whether this run goes on after seeing another act on the group. */

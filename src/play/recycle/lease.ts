@@ -148,24 +148,7 @@ export function createLeaseRegistry(o: RegistryOptions = {}): LeaseRegistry {
     return p;
   };
 
-  const renewAll = async () => {
-    for (const h of held.values()) {
-      if (h.lost) continue;
-      if (h.local && o.stateDir)
-        await renewLocalLock(o.stateDir, h.local, owner, now() + h.timing.ttlMs).catch(() => {});
-      if (!h.store) continue;
-      try {
-        const cur = decodeLease(await h.store.read());
-        if (cur && cur.owner !== owner.id) {
-          h.lost = `lost the lease on ${h.store.describe} to run ${cur.owner} (host ${cur.host}, pid ${cur.pid}); stopping`;
-          continue;
-        }
-        await h.store.write(encodeLease(owner, now() + h.timing.ttlMs));
-      } catch {
-        // A failed renewal is retried next round; the lease is valid until it expires.
-      }
-    }
-  };
+  const renewAll = () => renewHeld(held, owner, o.stateDir, now);
 
   const startRenewals = (ttlMs: number) => {
     if (timer) return;
@@ -241,22 +224,50 @@ export function createLeaseRegistry(o: RegistryOptions = {}): LeaseRegistry {
       if (timer) clearInterval(timer);
       timer = undefined;
       await renewing;
-      for (const [key, h] of held) {
-        if (h.store) {
-          try {
-            const cur = decodeLease(await h.store.read());
-            if (cur?.owner === owner.id) await h.store.remove();
-            await o.journal?.recordDone(`lease:${key}`, LEASE_KIND, "ok");
-          } catch {
-            // It expires on its own.
-          }
-          h.store.close();
-        }
-        if (h.local && o.stateDir) await releaseLocalLock(o.stateDir, h.local, owner).catch(() => {});
-      }
+      await releaseHeld(held, owner, o);
       held.clear();
     },
   };
+}
+
+async function renewHeld(
+  held: Map<string, Held>,
+  owner: LeaseOwner,
+  stateDir: string | undefined,
+  now: () => number,
+): Promise<void> {
+  for (const h of held.values()) {
+    if (h.lost) continue;
+    if (h.local && stateDir)
+      await renewLocalLock(stateDir, h.local, owner, now() + h.timing.ttlMs).catch(() => {});
+    if (!h.store) continue;
+    try {
+      const cur = decodeLease(await h.store.read());
+      if (cur && cur.owner !== owner.id) {
+        h.lost = `lost the lease on ${h.store.describe} to run ${cur.owner} (host ${cur.host}, pid ${cur.pid}); stopping`;
+        continue;
+      }
+      await h.store.write(encodeLease(owner, now() + h.timing.ttlMs));
+    } catch {
+      // A failed renewal is retried next round; the lease is valid until it expires.
+    }
+  }
+}
+
+async function releaseHeld(held: Map<string, Held>, owner: LeaseOwner, o: RegistryOptions): Promise<void> {
+  for (const [key, h] of held) {
+    if (h.store) {
+      try {
+        const cur = decodeLease(await h.store.read());
+        if (cur?.owner === owner.id) await h.store.remove();
+        await o.journal?.recordDone(`lease:${key}`, LEASE_KIND, "ok");
+      } catch {
+        // It expires on its own.
+      }
+      h.store.close();
+    }
+    if (h.local && o.stateDir) await releaseLocalLock(o.stateDir, h.local, owner).catch(() => {});
+  }
 }
 
 async function acquireCloud(
