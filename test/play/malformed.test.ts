@@ -130,8 +130,8 @@ const cases: Case[] = [
   },
   {
     name: "template syntax error",
-    playbook: tasks(`    - debug:\n        msg: ‸"{{ a == b }}"\n`),
-    message: "debug.msg: invalid template: unexpected equals",
+    playbook: tasks(`    - debug:\n        msg: ‸"{{ a == }}"\n`),
+    message: "debug.msg: invalid template: unexpected token: }}",
   },
   {
     name: "unknown helper",

@@ -1,0 +1,350 @@
+// Evaluates a Jinja syntax tree with Ansible's semantics: Python values (./python.ts), strict
+// undefined names that `default` and `is defined` can look at, Ansible's filters, tests and
+// lookups, {% if %}/{% for %}/{% set %}, and the render budget. Variables whose value is a
+// template from a trusted place (play vars) are expanded through `resolve`; every other value
+// is data and is never parsed.
+import type { Budget } from "../budget.js";
+import type { Args, CallEnv } from "./calls.js";
+import { applyFilter } from "./filters.js";
+import { numberLiteral } from "./literal.js";
+import { callLookup } from "./lookups.js";
+import { callMethod } from "./methods.js";
+import { arithmetic, type BinaryOp, concat, negate } from "./operators.js";
+import type { JNode } from "./parse.js";
+import {
+  checkDefined,
+  compare,
+  contains,
+  ExprError,
+  equal,
+  isDict,
+  iterate,
+  num,
+  str,
+  truthy,
+  Undefined,
+} from "./python.js";
+import { applyTest } from "./tests.js";
+
+export interface JinjaContext {
+  vars: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  budget: Budget;
+  baseDir?: string;
+  /** The template text (number literals are re-read from it). */
+  src: string;
+  /** Expand a value read from a variable or field (trusted templates); data passes through. */
+  resolve(value: unknown, name: string): unknown;
+}
+
+const CONSTANTS: Record<string, unknown> = { True: true, False: false, None: null };
+
+export class Evaluator {
+  private readonly scopes: Map<string, unknown>[] = [];
+  readonly calls: CallEnv;
+
+  constructor(private readonly ctx: JinjaContext) {
+    this.calls = {
+      budget: ctx.budget,
+      env: ctx.env,
+      vars: ctx.vars,
+      baseDir: ctx.baseDir,
+      test: (name, value, args) => applyTest(name, value, args),
+      filter: (name, value, args) => applyFilter(name, value, args, this.calls),
+      variable: (name) => this.variable(name),
+    };
+  }
+
+  /** Render statements into chunks: raw values for `{{ }}`, strings for text. */
+  render(nodes: JNode[], out: unknown[]): void {
+    for (const node of nodes) this.statement(node, out);
+  }
+
+  private statement(node: JNode, out: unknown[]): void {
+    this.ctx.budget.step();
+    switch (node.typename) {
+      case "Output":
+      case "NodeList":
+      case "Root":
+        for (const c of node.children ?? []) {
+          if (c.typename === "TemplateData") {
+            const text = String(c.value ?? "");
+            if (text) {
+              this.ctx.budget.spendChars(text.length);
+              out.push(text);
+            }
+          } else if (["If", "For", "Set", "Output", "NodeList"].includes(c.typename)) this.statement(c, out);
+          else out.push(checkDefined(this.expr(c)));
+        }
+        return;
+      case "If":
+        if (truthy(this.expr(node.cond as JNode))) this.statement(node.body as JNode, out);
+        else if (node.else_) this.statement(node.else_ as JNode, out);
+        return;
+      case "For":
+        this.forLoop(node, out);
+        return;
+      case "Set":
+        this.set(node);
+        return;
+      default:
+        out.push(checkDefined(this.expr(node)));
+    }
+  }
+
+  private forLoop(node: JNode, out: unknown[]): void {
+    const list = iterate(this.expr(node.arr as JNode));
+    const target = node.name as JNode;
+    if (list.length === 0) {
+      if (node.else_) this.statement(node.else_ as JNode, out);
+      return;
+    }
+    const scope = new Map<string, unknown>();
+    this.scopes.push(scope);
+    try {
+      list.forEach((item, i) => {
+        this.ctx.budget.step();
+        if (target.typename === "Array") {
+          const names = (target.children ?? []).map((c) => String(c.value));
+          const parts = iterate(item);
+          names.forEach((n, j) => {
+            scope.set(n, parts[j]);
+          });
+        } else scope.set(String(target.value), item);
+        scope.set("loop", {
+          index: i + 1,
+          index0: i,
+          revindex: list.length - i,
+          revindex0: list.length - i - 1,
+          first: i === 0,
+          last: i === list.length - 1,
+          length: list.length,
+        });
+        this.statement(node.body as JNode, out);
+      });
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  private set(node: JNode): void {
+    const targets = (node.targets as JNode[]).map((t) => String(t.value));
+    let value: unknown;
+    if (node.value) value = this.expr(node.value as JNode);
+    else {
+      const chunks: unknown[] = [];
+      this.statement((node.body as JNode).body as JNode, chunks);
+      value = chunks.map(str).join("");
+    }
+    const scope = this.scopes.at(-1) ?? new Map<string, unknown>();
+    if (this.scopes.length === 0) this.scopes.push(scope);
+    for (const t of targets) scope.set(t, value);
+  }
+
+  /** Read a variable: loop/set locals first, then the template's variables. */
+  variable(name: string): unknown {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const s = this.scopes[i]!;
+      if (s.has(name)) return s.get(name);
+    }
+    if (Object.hasOwn(this.ctx.vars, name)) {
+      const v = this.ctx.vars[name];
+      if (v !== undefined) return this.ctx.resolve(v, name);
+    }
+    if (Object.hasOwn(CONSTANTS, name)) return CONSTANTS[name];
+    return new Undefined(name);
+  }
+
+  expr(node: JNode): unknown {
+    this.ctx.budget.step();
+    switch (node.typename) {
+      case "Literal":
+        return typeof node.value === "number" ? numberLiteral(node, this.ctx.src) : (node.value ?? null);
+      case "Symbol":
+        return this.variable(String(node.value));
+      case "Group":
+        return this.expr(node.children![0]!);
+      case "Array":
+        return (node.children ?? []).map((c) => checkDefined(this.expr(c)));
+      case "Dict": {
+        const out: Record<string, unknown> = {};
+        for (const pair of node.children ?? []) {
+          out[str(checkDefined(this.expr(pair.key as JNode)))] = checkDefined(this.expr(pair.value as JNode));
+        }
+        return out;
+      }
+      case "LookupVal":
+        return this.lookup(node);
+      case "FunCall":
+        return this.call(node);
+      case "Filter": {
+        const [operand, ...rest] = (node.args as JNode).children ?? [];
+        const args = this.args(rest);
+        return applyFilter(String((node.name as JNode).value), this.expr(operand!), args, this.calls);
+      }
+      case "Is":
+        return this.isTest(node);
+      case "Not":
+        return !truthy(this.expr(node.target as JNode));
+      case "Neg":
+        return negate(this.expr(node.target as JNode));
+      case "Pos":
+        return checkDefined(this.expr(node.target as JNode));
+      case "And": {
+        const left = this.expr(node.left as JNode);
+        return truthy(left) ? this.expr(node.right as JNode) : left;
+      }
+      case "Or": {
+        const left = this.expr(node.left as JNode);
+        return truthy(left) ? left : this.expr(node.right as JNode);
+      }
+      case "In":
+        return contains(this.expr(node.right as JNode), this.expr(node.left as JNode));
+      case "Compare":
+        return this.compareChain(node);
+      case "InlineIf":
+        if (truthy(this.expr(node.cond as JNode))) return this.expr(node.body as JNode);
+        return node.else_
+          ? this.expr(node.else_ as JNode)
+          : new Undefined("", undefined, undefined, "the inline if has no else and its condition is false");
+      case "Concat":
+        return concat(this.expr(node.left as JNode), this.expr(node.right as JNode), this.ctx.budget);
+      default: {
+        const op = BINARY[node.typename];
+        if (op)
+          return arithmetic(
+            op,
+            this.expr(node.left as JNode),
+            this.expr(node.right as JNode),
+            this.ctx.budget,
+          );
+        throw new ExprError(`unsupported expression (${node.typename})`);
+      }
+    }
+  }
+
+  private compareChain(node: JNode): boolean {
+    let left = this.expr(node.expr as JNode);
+    for (const op of node.ops as JNode[]) {
+      const right = this.expr(op.expr as JNode);
+      const kind = String(op.type);
+      let ok: boolean;
+      if (kind === "==" || kind === "!=") {
+        checkDefined(left);
+        checkDefined(right);
+        ok = equal(left, right) === (kind === "==");
+      } else {
+        const c = compare(left, right, kind);
+        ok = kind === "<" ? c < 0 : kind === ">" ? c > 0 : kind === "<=" ? c <= 0 : c >= 0;
+      }
+      if (!ok) return false;
+      left = right;
+    }
+    return true;
+  }
+
+  private isTest(node: JNode): boolean {
+    const value = this.expr(node.left as JNode);
+    const right = node.right as JNode;
+    if (right.typename === "Literal") {
+      const name = right.value === null ? "none" : String(right.value);
+      return applyTest(name, value, { pos: [], kw: {} });
+    }
+    if (right.typename === "FunCall") {
+      const name = String((right.name as JNode).value);
+      return applyTest(name, value, this.args((right.args as JNode).children ?? []));
+    }
+    return applyTest(String(right.value), value, { pos: [], kw: {} });
+  }
+
+  private lookup(node: JNode): unknown {
+    const target = this.expr(node.target as JNode);
+    const keyNode = node.val as JNode;
+    const key = checkDefined(this.expr(keyNode));
+    const suffix =
+      typeof key === "string" && /^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    if (target instanceof Undefined) return target.extend(suffix);
+    const text = exprText(node.target as JNode);
+    const missing = () => new Undefined(text + suffix, text, String(key));
+    let value: unknown;
+    if (Array.isArray(target) || typeof target === "string") {
+      if (typeof key !== "number" && typeof key !== "boolean") return missing();
+      const i = num(key);
+      const len = target.length;
+      if (!Number.isInteger(i) || i >= len || i < -len) return missing();
+      value = typeof target === "string" ? target.at(i) : target.at(i);
+    } else if (isDict(target)) {
+      const k = typeof key === "string" ? key : str(key);
+      if (!Object.hasOwn(target, k) || target[k] === undefined) return missing();
+      value = target[k];
+    } else return missing();
+    return this.ctx.resolve(value, text + suffix);
+  }
+
+  private call(node: JNode): unknown {
+    const callee = node.name as JNode;
+    const args = this.args((node.args as JNode).children ?? []);
+    if (callee.typename === "LookupVal") {
+      const target = checkDefined(this.expr(callee.target as JNode));
+      const method = String((callee.val as JNode).value);
+      return callMethod(target, method, args, this.ctx.budget);
+    }
+    const name = String(callee.value);
+    switch (name) {
+      case "lookup":
+        return callLookup("lookup", args, this.calls);
+      case "query":
+      case "q":
+        return callLookup("query", args, this.calls);
+      case "range": {
+        const [a, b, step] = args.pos.map((x) => num(checkDefined(x)));
+        const [start, end, by] = b === undefined ? [0, a ?? 0, 1] : [a ?? 0, b, step ?? 1];
+        if (by === 0) throw new ExprError("range() arg 3 must not be zero");
+        const n = Math.max(0, Math.ceil((end - start) / by));
+        this.ctx.budget.checkSize(n);
+        return Array.from({ length: n }, (_, i) => start + i * by);
+      }
+      case "dict":
+        return { ...(isDict(args.pos[0]) ? args.pos[0] : {}), ...args.kw };
+      default:
+        throw new ExprError(
+          `'${name}' is not a function rollcall templates know (lookup, query, q, range, dict)`,
+        );
+    }
+  }
+
+  private args(nodes: JNode[]): Args {
+    const out: Args = { pos: [], kw: {} };
+    for (const n of nodes) {
+      if (n.typename === "KeywordArgs") {
+        for (const pair of n.children ?? [])
+          out.kw[String((pair.key as JNode).value)] = this.expr(pair.value as JNode);
+      } else out.pos.push(this.expr(n));
+    }
+    return out;
+  }
+}
+
+const BINARY: Record<string, BinaryOp> = {
+  Add: "+",
+  Sub: "-",
+  Mul: "*",
+  Div: "/",
+  FloorDiv: "//",
+  Mod: "%",
+  Pow: "**",
+};
+
+/** An expression as written, for messages ("hostvars[inventory_hostname].x"). */
+export function exprText(node: JNode): string {
+  if (node.typename === "Symbol") return String(node.value);
+  if (node.typename === "LookupVal") {
+    const val = node.val as JNode;
+    const base = exprText(node.target as JNode);
+    if (val.typename === "Literal" && typeof val.value === "string" && /^[A-Za-z_]\w*$/.test(val.value))
+      return `${base}.${val.value}`;
+    if (val.typename === "Literal") return `${base}[${JSON.stringify(val.value)}]`;
+    return `${base}[${exprText(val)}]`;
+  }
+  return "(expression)";
+}
