@@ -42,7 +42,17 @@ export function lazyVars(
   for (const [k, v] of Object.entries(vars)) {
     if (!(v instanceof TemplateText)) continue;
     out ??= { ...vars };
-    Object.defineProperty(out, k, { enumerable: true, configurable: true, get: () => render(v) });
+    // Rendered at most once per object: a name read twice (checked, then used) costs one render.
+    let done = false;
+    let value: unknown;
+    const get = () => {
+      if (!done) {
+        value = render(v);
+        done = true;
+      }
+      return value;
+    };
+    Object.defineProperty(out, k, { enumerable: true, configurable: true, get });
   }
   return out ?? vars;
 }
