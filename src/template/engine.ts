@@ -12,12 +12,12 @@ import {
   runHandlebars,
 } from "./handlebars.js";
 import { isTruthy } from "./helpers.js";
-import { Evaluator, type JinjaContext } from "./jinja/evaluate.js";
+import { Evaluator, type JinjaContext, NativeText } from "./jinja/evaluate.js";
 import { literalEval } from "./jinja/literal.js";
 import { JinjaSyntaxError, type JNode, parseJinja } from "./jinja/parse.js";
 import { ExprError, PyFloat, str, truthy, Undefined } from "./jinja/python.js";
 import { jinjaRefs } from "./jinja/refs.js";
-import { hasTemplateSyntax, type Language, RecognitionError, recognize } from "./recognize.js";
+import { hasTemplateSyntax, jinjaSource, type Language, RecognitionError, recognize } from "./recognize.js";
 import { lazyVars, TemplateText } from "./trusted.js";
 
 export type { PathRef } from "./handlebars.js";
@@ -38,6 +38,8 @@ export interface CompiledTemplate {
   refs: PathRef[];
   hb?: CompiledHandlebars;
   jinja?: JNode;
+  /** The text the Jinja tree was parsed from (see jinjaSource). */
+  src?: string;
 }
 
 const cache = new Map<string, CompiledTemplate>();
@@ -68,8 +70,9 @@ export function compileTemplate(text: string): CompiledTemplate {
   try {
     const language = recognize(text);
     if (language === "jinja") {
-      const jinja = parseJinja(text);
-      compiled = { language, jinja, refs: jinjaRefs(jinja) };
+      const src = jinjaSource(text);
+      const jinja = parseJinja(src);
+      compiled = { language, jinja, src, refs: jinjaRefs(jinja) };
     } else {
       const hb = compileHandlebars(text);
       compiled = { language, hb, refs: hb.refs };
@@ -112,7 +115,7 @@ export function renderString(text: string, scope: TemplateScope): unknown {
   if (!isTemplate(text)) return text;
   return withBudget((budget) => {
     const t = compileTemplate(text);
-    const out = t.jinja ? renderJinja(t.jinja, text, scope, budget) : renderHb(t.hb!, scope, budget);
+    const out = t.jinja ? renderJinja(t.jinja, t.src!, scope, budget) : renderHb(t.hb!, scope, budget);
     if (typeof out === "string") budget.spendChars(out.length);
     return out;
   });
@@ -141,9 +144,9 @@ export function evaluateCondition(expr: string | boolean | number, scope: Templa
     if (text !== expr) {
       // A bare Jinja condition, as Ansible evaluates `{% if <expr> %}`: Python truthiness.
       const node = t.jinja!.children?.[0]?.children?.[0];
-      if (node) return truthy(evaluator(text, scope, budget).expr(node));
+      if (node) return truthy(evaluator(t.src!, scope, budget).expr(node));
     }
-    const out = renderJinja(t.jinja!, text, scope, budget);
+    const out = renderJinja(t.jinja!, t.src!, scope, budget);
     return truthy(out);
   });
 }
@@ -191,7 +194,10 @@ function renderJinja(root: JNode, text: string, scope: TemplateScope, budget: Bu
     if (typeof v === "boolean" || typeof v === "number" || v instanceof PyFloat || v === null)
       return toNative(v);
   }
-  const out = chunks.map((c) => (typeof c === "string" ? c : str(c))).join("");
+  if (chunks.length === 1 && chunks[0] instanceof NativeText) return chunks[0].text;
+  const out = chunks
+    .map((c) => (typeof c === "string" ? c : c instanceof NativeText ? c.text : str(c)))
+    .join("");
   return toNative(literalEval(out));
 }
 

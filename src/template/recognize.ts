@@ -58,7 +58,7 @@ function classify(expr: string): Language | "plain" {
   if (hb?.helperCall) return "handlebars";
   if (/^\s*(?:null|undefined)\s*$/.test(expr)) return "handlebars";
   if (parsesAsJinja(`{{ ${expr} }}`)) {
-    if (hb?.path && /[-/]/.test(hb.path))
+    if (hb?.path && /\w[-/]\w/.test(hb.path))
       throw new RecognitionError(
         `"{{ ${expr.trim()} }}" is ambiguous: Handlebars reads the variable "${hb.path}", Jinja an expression; write {{ [${hb.path}] }} for the variable or put spaces around the operator for the expression`,
       );
@@ -91,6 +91,46 @@ function handlebarsReading(expr: string): HbReading | undefined {
   const hasArgs = must.params.length > 0 || (must.hash?.pairs.length ?? 0) > 0;
   if (hasArgs) return { helperCall: name !== undefined && HELPER_NAMES.has(name) };
   return { helperCall: false, ...(name !== undefined ? { path: name } : {}) };
+}
+
+/**
+ * The text handed to the Jinja parser: nunjucks' lexer ends an expression at the first `}}`,
+ * while Jinja balances brackets (`{{ {'a': {'b': 1}} }}`); a space between two closing braces
+ * inside an expression keeps the meaning and lets nunjucks read it.
+ */
+export function jinjaSource(text: string): string {
+  let out = "";
+  let depth = 0;
+  let quote: string | undefined;
+  let inside = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const two = text.slice(i, i + 2);
+    if (!inside) {
+      if (two === "{{" || two === "{%") {
+        inside = true;
+        depth = 0;
+        out += two;
+        i++;
+        continue;
+      }
+    } else if (quote) {
+      if (c === "\\") {
+        out += c + (text[i + 1] ?? "");
+        i++;
+        continue;
+      }
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(" || c === "[" || c === "{") depth++;
+    else if ((c === ")" || c === "]" || c === "}") && depth > 0) {
+      depth--;
+      out += c === "}" && text[i + 1] === "}" ? "} " : c;
+      continue;
+    } else if (depth === 0 && (two === "}}" || two === "%}")) inside = false;
+    out += c;
+  }
+  return out;
 }
 
 /** The inside of every {{ … }} (quotes and brackets respected, so `{{ {'a': 1} }}` is one). */

@@ -46,7 +46,7 @@ const TABLE: [template: string, expected: unknown][] = [
   ["{{ brokers | join('-') }}", "b1-b2"],
   ["{{ brokers | length }}", "2"],
   ["{{ brokers | map('upper') | list }}", ["B1", "B2"]],
-  ["{{ obj | to_json }}", { a: 1 }],
+  ["{{ obj | to_json }}", '{"a": 1}'],
   ["{{ 'v' ~ port }}", "v9092"],
   ["{{ name if port > 1 else 'small' }}", "kafka"],
   ["{{ lookup('env', 'ROLLCALL_T') }}", "from-env"],

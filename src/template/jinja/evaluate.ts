@@ -6,7 +6,7 @@
 import type { Budget } from "../budget.js";
 import type { Args, CallEnv } from "./calls.js";
 import { applyFilter } from "./filters.js";
-import { numberLiteral } from "./literal.js";
+import { numberLiteral, stringLiteral } from "./literal.js";
 import { callLookup } from "./lookups.js";
 import { callMethod } from "./methods.js";
 import { arithmetic, type BinaryOp, concat, negate } from "./operators.js";
@@ -39,8 +39,18 @@ export interface JinjaContext {
 
 const CONSTANTS: Record<string, unknown> = { True: true, False: false, None: null };
 
+/** Filters whose text output Ansible never reads back as a list/dict (STRING_TYPE_FILTERS). */
+const STRING_FILTERS = new Set(["string", "to_json", "to_nice_json", "to_yaml", "to_nice_yaml"]);
+
+/** Output of a string-type filter: stays text even when it looks like a list or a dict. */
+export class NativeText {
+  constructor(readonly text: string) {}
+}
+
 export class Evaluator {
   private readonly scopes: Map<string, unknown>[] = [];
+  /** Evaluating inside `{{ … }}` (string literals keep their backslashes, as in Ansible). */
+  private inOutput = false;
   readonly calls: CallEnv;
 
   constructor(private readonly ctx: JinjaContext) {
@@ -74,7 +84,7 @@ export class Evaluator {
               out.push(text);
             }
           } else if (["If", "For", "Set", "Output", "NodeList"].includes(c.typename)) this.statement(c, out);
-          else out.push(checkDefined(this.expr(c)));
+          else out.push(this.output(c));
         }
         return;
       case "If":
@@ -89,6 +99,21 @@ export class Evaluator {
         return;
       default:
         out.push(checkDefined(this.expr(node)));
+    }
+  }
+
+  /** One `{{ … }}`: None prints as nothing (Ansible's finalize). */
+  private output(node: JNode): unknown {
+    this.inOutput = true;
+    try {
+      const value = checkDefined(this.expr(node));
+      let top = node;
+      while (top.typename === "Group" && top.children?.length === 1) top = top.children[0]!;
+      const filter = top.typename === "Filter" ? String((top.name as JNode).value) : "";
+      if (STRING_FILTERS.has(filter.replace(/^ansible\.builtin\./, ""))) return new NativeText(str(value));
+      return value === null ? "" : value;
+    } finally {
+      this.inOutput = false;
     }
   }
 
@@ -159,7 +184,9 @@ export class Evaluator {
     this.ctx.budget.step();
     switch (node.typename) {
       case "Literal":
-        return typeof node.value === "number" ? numberLiteral(node, this.ctx.src) : (node.value ?? null);
+        if (typeof node.value === "number") return numberLiteral(node, this.ctx.src);
+        if (typeof node.value === "string") return stringLiteral(node, this.ctx.src, this.inOutput);
+        return node.value ?? null;
       case "Symbol":
         return this.variable(String(node.value));
       case "Group":

@@ -4,7 +4,7 @@
 import { type Args, arg, type CallEnv, type Filter } from "./calls.js";
 import { DATA_FILTERS } from "./filters-data.js";
 import { TEXT_FILTERS } from "./filters-text.js";
-import { ExprError, isDict, truthy, typeName, Undefined } from "./python.js";
+import { ExprError, truthy, typeName, Undefined } from "./python.js";
 
 /** default(value, default_value='', boolean=False) */
 const defaultFilter: Filter = (v, a) => {
@@ -36,8 +36,7 @@ export const FILTERS: Record<string, Filter> = {
   d: defaultFilter,
   mandatory,
   ternary,
-  type_debug: (v) =>
-    isDict(v) || Array.isArray(v) || v === null || typeof v !== "object" ? typeName(v) : "object",
+  type_debug: (v) => typeName(v),
   ...TEXT_FILTERS,
   ...DATA_FILTERS,
 };

@@ -61,7 +61,8 @@ function jsonString(s: string, ascii: boolean): string {
 /** PyYAML's dump(): default_flow_style=None puts leaf collections in flow style, false never. */
 export function yamlDump(value: unknown, o: { indent?: number; flow?: boolean | null } = {}): string {
   const plain = toPlain(value);
-  if (plain === null || typeof plain !== "object") return `${scalarText(plain)}\n...\n`;
+  // Ansible's dumper ends a lone scalar without PyYAML's "..." document end.
+  if (plain === null || typeof plain !== "object") return `${scalarText(plain)}\n`;
   return emitYaml(plain, o.indent ?? 2, o.flow ?? null);
 }
 
@@ -111,6 +112,12 @@ function toPlain(v: unknown): unknown {
   if (v instanceof Undefined) throw new ExprError(v.message());
   if (v instanceof PyFloat) return v.value;
   if (Array.isArray(v)) return v.map(toPlain);
-  if (isDict(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlain(x)]));
+  // PyYAML sorts mapping keys (sort_keys=True).
+  if (isDict(v))
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, x]) => [k, toPlain(x)]),
+    );
   return v;
 }
