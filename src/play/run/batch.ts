@@ -3,7 +3,14 @@
 // policies (any_errors_fatal, max_fail_percentage) before the next step.
 import pLimit from "p-limit";
 import { renderString } from "../../template/engine.js";
-import { emptyStats, type HostOutcome, type HostStats, type PlayInfo, type TaskInfo } from "../events.js";
+import {
+  emptyStats,
+  type HostOutcome,
+  type HostStats,
+  type PlayInfo,
+  type TaskInfo,
+  type UnreachableDetail,
+} from "../events.js";
 import { type Block, type Play, type Task, type TaskNode, taskLabel } from "../types.js";
 import type { Engine, TaskRun } from "./engine.js";
 import { executeTask, type TaskOutcome } from "./task.js";
@@ -13,7 +20,8 @@ export interface RunState {
   stats: Map<string, HostStats>;
   /** Hosts that failed: they sit out later plays, and make the exit code 2. */
   failed: Set<string>;
-  unreachable: Set<string>;
+  /** Unreachable hosts and why: they sit out later plays, and make the exit code 4. */
+  unreachable: Map<string, UnreachableDetail>;
 }
 
 export interface BatchResult {
@@ -51,7 +59,14 @@ export async function runBatch(
     if (hr.reported) return;
     hr.reported = true;
     if (outcome === "failed") state.failed.add(hr.host);
-    engine.emit({ type: "host_done", play: playInfo, host: hr.host, outcome });
+    const unreachable = outcome === "unreachable" ? state.unreachable.get(hr.host) : undefined;
+    engine.emit({
+      type: "host_done",
+      play: playInfo,
+      host: hr.host,
+      outcome,
+      ...(unreachable && { unreachable }),
+    });
   };
   for (const hr of runs) if (hr.done) done(hr, "ok");
   let breakPlay = false;
@@ -76,7 +91,7 @@ export async function runBatch(
       if (o.status === "unreachable") {
         hr.unreachable = hr.done = true;
         stepUnreachable = true;
-        state.unreachable.add(hr.host);
+        state.unreachable.set(hr.host, o.unreachable ?? { message: "unreachable" });
         done(hr, "unreachable");
         continue;
       }

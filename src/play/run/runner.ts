@@ -53,7 +53,7 @@ export async function runPlaybook(prepared: PreparedRun, options: RunOptions): P
   };
   // Every running task (up to --forks) listens for Ctrl-C on this one signal.
   setMaxListeners(0, engine.signal);
-  const state: RunState = { stats: new Map(), failed: new Set(), unreachable: new Set() };
+  const state: RunState = { stats: new Map(), failed: new Set(), unreachable: new Map() };
   engine.emit({
     type: "playbook_start",
     file: prepared.playbook.file,
@@ -126,7 +126,8 @@ export async function runPlaybook(prepared: PreparedRun, options: RunOptions): P
     exitCode,
     stats,
     failedHosts: [...state.failed].sort(),
-    unreachableHosts: [...state.unreachable].sort(),
+    unreachableHosts: [...state.unreachable.keys()].sort(),
+    unreachable: Object.fromEntries([...state.unreachable].sort(([a], [b]) => a.localeCompare(b))),
     elapsedMs,
     interrupted,
   };
