@@ -115,18 +115,26 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, seams: PlaySeams 
     ...(seams.services && { services: seams.services }),
   });
   const resumeLine = `rollcall ${resumeCommand({ ...args, playbook })}`;
-  const summary = (inFlight = session.inFlight(), resumable = session.resumable()) =>
-    `rollcall: ${formatInterruptSummary(inFlight, resumable ? resumeLine : undefined)}`;
+  // The in-flight block is printed once: when the run ends, or by a second signal before that.
+  let summaryShown = false;
+  const showSummary = (inFlight = session.inFlight(), resumable = session.resumable()) => {
+    if (summaryShown) return;
+    summaryShown = true;
+    ctx.stderr(`rollcall: ${formatInterruptSummary(inFlight, resumable ? resumeLine : undefined)}`);
+  };
   const exitNow = seams.exitNow ?? ((code: number) => process.exit(code));
+  let signalled = false;
   const uninstall = running
     ? installInterruptHandlers({
         onFirst: (signal) => {
+          signalled = true;
           const what = signal === "SIGINT" ? "interrupted" : "terminated (SIGTERM)";
           ctx.stderr(`\nrollcall: ${what}: starting nothing new (Ctrl-C again to exit at once)\n`);
           controller.abort();
         },
         onSecond: () => {
-          ctx.stderr(`\nrollcall: exiting at once; the run journal is kept\n${summary()}`);
+          ctx.stderr("\nrollcall: exiting at once; the run journal is kept\n");
+          showSummary();
           exitNow(ExitCode.interrupted);
         },
       })
@@ -137,10 +145,12 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, seams: PlaySeams 
     if (result.interrupted) ctx.stderr("rollcall: interrupted\n");
     if (result.journalWriteError)
       ctx.stderr(`[WARNING]: the run journal could not be written: ${result.journalWriteError}\n`);
-    if (result.interrupted) ctx.stderr(summary(result.inFlight, result.resumable));
+    if (result.interrupted) showSummary(result.inFlight, result.resumable);
     ctx.exitCode = result.exitCode;
   } finally {
-    uninstall();
+    // After a signal the handlers stay: the run is over, but a task's child that ignores SIGTERM
+    // can keep the process alive, and a second Ctrl-C must still end it at once.
+    if (!signalled) uninstall();
   }
 }
 

@@ -77,9 +77,8 @@ export interface PruneOptions {
 export async function pruneJournals(o: PruneOptions): Promise<string[]> {
   const limits = { ...DEFAULT_RETENTION, ...o.retention };
   const now = (o.now ?? Date.now)();
-  const candidates = (await describeJournals(o.stateDir, o.isAlive)).filter(
-    (j) => j.file !== o.keep && j.state !== "running",
-  );
+  const all = await describeJournals(o.stateDir, o.isAlive);
+  const candidates = all.filter((j) => j.file !== o.keep && j.state !== "running");
   const doomed = new Set<string>();
   for (const j of candidates) {
     const age = now - j.lastActivity;
@@ -87,7 +86,7 @@ export async function pruneJournals(o: PruneOptions): Promise<string[]> {
     if (age > max) doomed.add(j.file);
   }
   // The count limit counts every journal, the kept and running ones included.
-  let excess = candidates.length + (o.keep ? 1 : 0) - doomed.size - limits.maxCount;
+  let excess = all.length - doomed.size - limits.maxCount;
   const byAge = (a: JournalSummary, b: JournalSummary) => a.lastActivity - b.lastActivity;
   const finished = candidates.filter((j) => j.state === "finished").sort(byAge);
   const unfinished = candidates.filter((j) => j.state !== "finished").sort(byAge);
