@@ -99,8 +99,8 @@ export interface RunResult {
   kind: "run";
   /** Ansible's: ok, hostsFailed, unreachable; or interrupted. */
   exitCode: number;
-  /** The recap and per-host outcomes; absent when interrupted before the first play started. */
-  play?: PlayResult;
+  /** The recap and per-host outcomes. */
+  play: PlayResult;
   interrupted: boolean;
   /** After an interrupt: the actions that go on in the cloud. */
   inFlight: InFlightAction[];
@@ -196,20 +196,10 @@ async function runSession(
       (o.listHosts ? formatHostList(prepared.value) : "") +
         (o.listTasks ? formatTaskList(prepared.value) : ""),
     );
-  if (signal.aborted) return interruptedBeforeRun(live.settling, o);
+  // Interrupted while settling or loading: the run still opens its journal and ends at once
+  // (runPlaybook starts nothing on an aborted signal), so the recap and resume line are as usual.
   live.wiring = await wireRunJournal(journal, prepared.value);
   return execute(prepared.value, live.wiring, o, { ...io, signal, note }, invalidator.invalidate);
-}
-
-/** Interrupted while settling or loading: no play started, no journal of this attempt written. */
-function interruptedBeforeRun(inFlight: InFlightAction[], o: PlaySessionOptions): RunResult {
-  return {
-    kind: "run",
-    exitCode: ExitCode.interrupted,
-    interrupted: true,
-    inFlight,
-    resumable: o.resume === true && o.check !== true,
-  };
 }
 
 async function execute(
