@@ -1,5 +1,5 @@
 // Engine semantics beyond the Ansible conformance scenarios: unreachable hosts, timeouts, check
-// mode, interrupts, forks, variables, connections and the events later work relies on.
+// mode, interrupts, forks, variables, connections and the events the journal and reporters rely on.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -143,7 +143,7 @@ export class RunJournal implements ActionJournal {
     }
   }
 
-  /** A write failed (disk full, …): the CLI reports it; the run itself carries on. */
+  /** A write failed (disk full, …): the session reports it; the run itself carries on. */
   get writeError(): Error | undefined {
     return this.failure;
   }

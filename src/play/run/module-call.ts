@@ -152,7 +152,7 @@ async function openConnection(
   }
   if (!engine.services.connect) {
     throw new HostUnreachableError(
-      `no ${connection} connection available for ${delegate ?? run.host} (rollcall runs tasks locally for now)`,
+      `no ${connection} connection available for ${delegate ?? run.host} (this run was given no way to open one)`,
     );
   }
   return engine.services.connect({
