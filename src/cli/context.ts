@@ -2,6 +2,7 @@
 // process; everything below receives the pieces it needs as plain values.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { ExitCode } from "../errors.js";
 import type { LoadInventory, PlaySessionIo } from "../play/session.js";
 
 export interface CliContext {
@@ -23,7 +24,7 @@ export function createProcessContext(): CliContext {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
-    exitCode: 0,
+    exitCode: ExitCode.ok,
   };
 }
 
