@@ -105,7 +105,7 @@ function isMainModule(): boolean {
 if (isMainModule()) {
   // `rollcall inventory --list | head`: a closed pipe is the reader's choice, not an error.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? ExitCode.ok);
     throw err;
   });
   const ctx = createProcessContext();
