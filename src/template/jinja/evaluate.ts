@@ -7,20 +7,18 @@ import type { Budget } from "../budget.js";
 import type { Args, CallEnv } from "./calls.js";
 import { applyFilter } from "./filters.js";
 import { numberLiteral, stringLiteral } from "./literal.js";
-import { callLookup } from "./lookups.js";
+import { callFunction } from "./lookups.js";
 import { callMethod } from "./methods.js";
-import { arithmetic, type BinaryOp, concat, negate } from "./operators.js";
-import type { JNode } from "./parse.js";
+import { arithmetic, type BinaryOp, compareOp, concat, negate } from "./operators.js";
+import { exprText, type JNode } from "./parse.js";
 import {
   checkDefined,
-  compare,
   contains,
   ExprError,
-  equal,
-  isDict,
   iterate,
-  num,
+  MISSING,
   str,
+  subscript,
   truthy,
   Undefined,
 } from "./python.js";
@@ -254,17 +252,7 @@ export class Evaluator {
     let left = this.expr(node.expr as JNode);
     for (const op of node.ops as JNode[]) {
       const right = this.expr(op.expr as JNode);
-      const kind = String(op.type);
-      let ok: boolean;
-      if (kind === "==" || kind === "!=") {
-        checkDefined(left);
-        checkDefined(right);
-        ok = equal(left, right) === (kind === "==");
-      } else {
-        const c = compare(left, right, kind);
-        ok = kind === "<" ? c < 0 : kind === ">" ? c > 0 : kind === "<=" ? c <= 0 : c >= 0;
-      }
-      if (!ok) return false;
+      if (!compareOp(String(op.type), left, right)) return false;
       left = right;
     }
     return true;
@@ -292,19 +280,8 @@ export class Evaluator {
       typeof key === "string" && /^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
     if (target instanceof Undefined) return target.extend(suffix);
     const text = exprText(node.target as JNode);
-    const missing = () => new Undefined(text + suffix, text, String(key));
-    let value: unknown;
-    if (Array.isArray(target) || typeof target === "string") {
-      if (typeof key !== "number" && typeof key !== "boolean") return missing();
-      const i = num(key);
-      const len = target.length;
-      if (!Number.isInteger(i) || i >= len || i < -len) return missing();
-      value = typeof target === "string" ? target.at(i) : target.at(i);
-    } else if (isDict(target)) {
-      const k = typeof key === "string" ? key : str(key);
-      if (!Object.hasOwn(target, k) || target[k] === undefined) return missing();
-      value = target[k];
-    } else return missing();
+    const value = subscript(target, key);
+    if (value === MISSING) return new Undefined(text + suffix, text, String(key));
     return this.ctx.resolve(value, text + suffix);
   }
 
@@ -316,28 +293,7 @@ export class Evaluator {
       const method = String((callee.val as JNode).value);
       return callMethod(target, method, args, this.ctx.budget);
     }
-    const name = String(callee.value);
-    switch (name) {
-      case "lookup":
-        return callLookup("lookup", args, this.calls);
-      case "query":
-      case "q":
-        return callLookup("query", args, this.calls);
-      case "range": {
-        const [a, b, step] = args.pos.map((x) => num(checkDefined(x)));
-        const [start, end, by] = b === undefined ? [0, a ?? 0, 1] : [a ?? 0, b, step ?? 1];
-        if (by === 0) throw new ExprError("range() arg 3 must not be zero");
-        const n = Math.max(0, Math.ceil((end - start) / by));
-        this.ctx.budget.checkSize(n);
-        return Array.from({ length: n }, (_, i) => start + i * by);
-      }
-      case "dict":
-        return { ...(isDict(args.pos[0]) ? args.pos[0] : {}), ...args.kw };
-      default:
-        throw new ExprError(
-          `'${name}' is not a function rollcall templates know (lookup, query, q, range, dict)`,
-        );
-    }
+    return callFunction(String(callee.value), args, this.calls);
   }
 
   private args(nodes: JNode[]): Args {
@@ -361,17 +317,3 @@ const BINARY: Record<string, BinaryOp> = {
   Mod: "%",
   Pow: "**",
 };
-
-/** An expression as written, for messages ("hostvars[inventory_hostname].x"). */
-export function exprText(node: JNode): string {
-  if (node.typename === "Symbol") return String(node.value);
-  if (node.typename === "LookupVal") {
-    const val = node.val as JNode;
-    const base = exprText(node.target as JNode);
-    if (val.typename === "Literal" && typeof val.value === "string" && /^[A-Za-z_]\w*$/.test(val.value))
-      return `${base}.${val.value}`;
-    if (val.typename === "Literal") return `${base}[${JSON.stringify(val.value)}]`;
-    return `${base}[${exprText(val)}]`;
-  }
-  return "(expression)";
-}

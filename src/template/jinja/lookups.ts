@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { type Args, type CallEnv, expectDict } from "./calls.js";
-import { ExprError, str, Undefined } from "./python.js";
+import { checkDefined, ExprError, isDict, num, str, Undefined } from "./python.js";
 
 type Plugin = (terms: unknown[], kw: Record<string, unknown>, env: CallEnv) => unknown[];
 
@@ -69,4 +69,29 @@ export function callLookup(kind: "lookup" | "query", a: Args, env: CallEnv): unk
   if (values.length === 1 && !Array.isArray(values[0])) return values[0];
   if (values.every((v) => typeof v === "string")) return values.join(",");
   return values;
+}
+
+/** The global functions of rollcall's Jinja: lookup, query/q, range and dict. */
+export function callFunction(name: string, args: Args, env: CallEnv): unknown {
+  switch (name) {
+    case "lookup":
+      return callLookup("lookup", args, env);
+    case "query":
+    case "q":
+      return callLookup("query", args, env);
+    case "range": {
+      const [a, b, step] = args.pos.map((x) => num(checkDefined(x)));
+      const [start, end, by] = b === undefined ? [0, a ?? 0, 1] : [a ?? 0, b, step ?? 1];
+      if (by === 0) throw new ExprError("range() arg 3 must not be zero");
+      const n = Math.max(0, Math.ceil((end - start) / by));
+      env.budget.checkSize(n);
+      return Array.from({ length: n }, (_, i) => start + i * by);
+    }
+    case "dict":
+      return { ...(isDict(args.pos[0]) ? args.pos[0] : {}), ...args.kw };
+    default:
+      throw new ExprError(
+        `'${name}' is not a function rollcall templates know (lookup, query, q, range, dict)`,
+      );
+  }
 }

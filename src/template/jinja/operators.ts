@@ -4,7 +4,9 @@
 import type { Budget } from "../budget.js";
 import {
   checkDefined,
+  compare,
   ExprError,
+  equal,
   float,
   isDict,
   isFloat,
@@ -83,6 +85,17 @@ function numberOp(op: BinaryOp, a: unknown, b: unknown): unknown {
       return result(x ** y);
     }
   }
+}
+
+/** One comparison of a chain (`a < b <= c`). */
+export function compareOp(kind: string, left: unknown, right: unknown): boolean {
+  if (kind === "==" || kind === "!=") {
+    checkDefined(left);
+    checkDefined(right);
+    return equal(left, right) === (kind === "==");
+  }
+  const c = compare(left, right, kind);
+  return kind === "<" ? c < 0 : kind === ">" ? c > 0 : kind === "<=" ? c <= 0 : c >= 0;
 }
 
 export function negate(v: unknown): unknown {

@@ -105,3 +105,17 @@ export function childNodes(node: JNode): JNode[] {
 export function isStatement(node: JNode): boolean {
   return SUPPORTED.has(node.typename);
 }
+
+/** An expression as written, for messages ("hostvars[inventory_hostname].x"). */
+export function exprText(node: JNode): string {
+  if (node.typename === "Symbol") return String(node.value);
+  if (node.typename === "LookupVal") {
+    const val = node.val as JNode;
+    const base = exprText(node.target as JNode);
+    if (val.typename === "Literal" && typeof val.value === "string" && /^[A-Za-z_]\w*$/.test(val.value))
+      return `${base}.${val.value}`;
+    if (val.typename === "Literal") return `${base}[${JSON.stringify(val.value)}]`;
+    return `${base}[${exprText(val)}]`;
+  }
+  return "(expression)";
+}

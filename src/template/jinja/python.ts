@@ -201,6 +201,23 @@ export function contains(container: unknown, item: unknown): boolean {
   throw new ExprError(`argument of type '${typeName(container)}' is not iterable`);
 }
 
+export const MISSING = Symbol("missing");
+
+/** `target[key]` / `target.key` as Jinja's getitem: MISSING when there is no such item. */
+export function subscript(target: unknown, key: unknown): unknown {
+  if (Array.isArray(target) || typeof target === "string") {
+    if (typeof key !== "number" && typeof key !== "boolean") return MISSING;
+    const i = num(key);
+    if (!Number.isInteger(i) || i >= target.length || i < -target.length) return MISSING;
+    return target.at(i);
+  }
+  if (isDict(target)) {
+    const k = typeof key === "string" ? key : str(key);
+    return Object.hasOwn(target, k) && target[k] !== undefined ? target[k] : MISSING;
+  }
+  return MISSING;
+}
+
 /** Python's iter(): lists, the characters of a string, the keys of a dict. */
 export function iterate(v: unknown): unknown[] {
   checkDefined(v);

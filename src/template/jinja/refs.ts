@@ -1,8 +1,8 @@
 // The variables a Jinja template reads, for the check before a run that every name is defined
 // somewhere. A name guarded anywhere in the template (`x is defined`, `x | default(…)`,
 // `x | mandatory`) is optional everywhere in it: `x is defined and x > 1` is fine.
-import { exprText } from "./evaluate.js";
-import { childNodes, type JNode } from "./parse.js";
+
+import { childNodes, exprText, type JNode } from "./parse.js";
 
 export interface JinjaRef {
   parts: string[];
