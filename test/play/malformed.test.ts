@@ -134,6 +134,21 @@ const cases: Case[] = [
     message: "debug.msg: invalid template: unexpected token: }}",
   },
   {
+    name: "ambiguous template (Handlebars path or Jinja subtraction)",
+    playbook: tasks(`    - debug:\n        msg: ‸"{{ a-b }}"\n`),
+    message: 'debug.msg: "{{ a-b }}" is ambiguous',
+  },
+  {
+    name: "template mixing Handlebars and Jinja",
+    playbook: tasks(`    - debug: {}\n      when: ‸"{{ default x 1 }} {{ y | int }}"\n`),
+    message: "when: mixes Handlebars ({{ default x 1 }}) and Jinja ({{ y | int }}) in one value",
+  },
+  {
+    name: "Jinja syntax error in a bare condition",
+    playbook: tasks(`    - debug: {}\n      when: ‸result.rc ==\n`),
+    message: "when: invalid template: unexpected token",
+  },
+  {
     name: "unknown helper",
     playbook: tasks(`    - debug: {}\n      when: ‸eqq 1 1\n`),
     message: 'when: unknown helper "eqq" (did you mean "eq"?)',
