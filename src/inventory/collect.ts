@@ -5,9 +5,9 @@ import {
   type SourceConfig,
   sourceLabel,
 } from "../config/inventory-config.js";
-import { RemoteError, RollcallError } from "../errors.js";
+import { ExitCode, RemoteError, RollcallError } from "../errors.js";
 import { buildInventory } from "./build.js";
-import { createComposer } from "./compose.js";
+import { createComposer, createKeyEvaluator } from "./compose.js";
 import type { HostRecord, Inventory, InventoryNote } from "./model.js";
 import { awsSource } from "./sources/aws.js";
 import { spotinstSource } from "./sources/spotinst.js";
@@ -58,13 +58,19 @@ export async function collectInventory(
     );
     ctx.onCacheKeys?.(cacheKeys);
     const records = perSource.flat();
-    const compose = await createComposer(config.compose, configFile);
+    const compose = await createComposer(config.compose, configFile, ctx.env);
+    const evaluateKey = await createKeyEvaluator(
+      config.keyed_groups.map((k) => k.key),
+      configFile,
+      ctx.env,
+    );
     const { inventory, notes } = buildInventory(records, {
       hostnames: config.hostnames,
       sanitizeGroupNames: config.sanitize_group_names,
       parentGroups: config.parent_groups,
       keyedGroups: config.keyed_groups,
       compose,
+      evaluateKey,
     });
     for (const n of notes) note(n);
     return { inventory, records, cacheKeys };
@@ -90,7 +96,7 @@ async function collectSource(
   cacheKeys: string[],
 ): Promise<HostRecord[]> {
   const impl = SOURCES[source.type];
-  if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, 2);
+  if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, ExitCode.usage);
   try {
     // The static source has nothing remote to cache.
     const cacheable = cache && source.type !== "static" && config.cache.ttl > 0;

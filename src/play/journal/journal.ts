@@ -77,7 +77,15 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
     const head = unfinished.records[0];
     const runId =
       head?.t === "run" ? (head.id ?? `${head.runStartedAt}-${head.pid}`) : unfinished.runStartedAt;
-    const journal = new RunJournal(unfinished.runStartedAt, true, unfinished.records, writer, now, runId);
+    const journal = new RunJournal(
+      unfinished.runStartedAt,
+      true,
+      unfinished.records,
+      writer,
+      now,
+      unfinished.file,
+      runId,
+    );
     await journal.write(attempt(true), true);
     return { journal };
   }
@@ -87,12 +95,14 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
   }
   const runStartedAt = new Date(now()).toISOString();
   let writer: JournalWriter | undefined;
+  let file: string | undefined;
   if (!o.readOnly) {
     await ensureDir(dir);
     const stamp = runStartedAt.replace(/[-:.]/g, "");
-    writer = await openWriter(join(dir, `${key}.${stamp}-${pid}.jsonl`), true);
+    file = join(dir, `${key}.${stamp}-${pid}.jsonl`);
+    writer = await openWriter(file, true);
   }
-  const journal = new RunJournal(runStartedAt, false, [], writer, now, randomUUID());
+  const journal = new RunJournal(runStartedAt, false, [], writer, now, file, randomUUID());
   await journal.write(
     {
       t: "run",
@@ -123,6 +133,8 @@ export class RunJournal implements ActionJournal {
     loaded: JournalRecord[],
     private readonly writer: JournalWriter | undefined,
     private readonly now: () => number,
+    /** The journal file (absent for a --check run that writes none). */
+    readonly file?: string,
     /** The logical run's id: the same in every attempt (a resume takes its leases back by it). */
     readonly runId: string = randomUUID(),
   ) {
@@ -139,7 +151,7 @@ export class RunJournal implements ActionJournal {
     }
   }
 
-  /** A write failed (disk full, …): the CLI reports it; the run itself carries on. */
+  /** A write failed (disk full, …): the session reports it; the run itself carries on. */
   get writeError(): Error | undefined {
     return this.failure;
   }

@@ -1,4 +1,4 @@
-// Replace one Auto Scaling group instance safely (../shared/reference/rolling-recycle.md §2.8):
+// Replace one Auto Scaling group instance safely (docs/reference/rolling-recycle.md, "What rolling tools converge on"):
 //  - refuse a group that is mid-change (launching/terminating, unhealthy, desired ≠ InService,
 //    an active instance refresh, or tags left by an unfinished run);
 //  - suspend the processes that would act behind our back (asg-suspend.ts), tag first;

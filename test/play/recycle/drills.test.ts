@@ -9,7 +9,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
 import { createSpotinstClientPool } from "../../../src/play/recycle/spotinst-client.js";
 import { addLaunchTemplateVersion, isOutdated } from "../../../src/sim/aws/index.js";
 import type { Simulator } from "../../../src/sim/index.js";
@@ -184,9 +184,8 @@ describe("randomized kill/resume drills", () => {
       const inventory = rig!.inventory;
       const env = { ...rig!.env, XDG_STATE_HOME: stateHome };
       const ctx = memoryContext(rig!.dir, env);
-      const code = await runPlayArgv([PLAYBOOK, "-i", inventory, ...FAST, ...args], ctx, {
-        showElapsed: false,
-        ...(services && { services }),
+      const code = await runCli(["play", PLAYBOOK, "-i", inventory, ...FAST, ...args], ctx, {
+        play: { showElapsed: false, ...(services && { services }) },
       });
       return { code, out: ctx.out.join("") + ctx.err.join("") };
     };

@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
+import { completeAction } from "../../../src/sim/aws/asg-lifecycle.js";
 import type { Simulator } from "../../../src/sim/index.js";
 import { CLI } from "../../helpers/cli.js";
 import { memoryContext } from "../support.js";
@@ -36,7 +37,7 @@ async function home(base: Record<string, string>, dirs: string[]): Promise<Home>
 async function play(cwd: string, env: Record<string, string>, args: string[]) {
   const ctx = memoryContext(cwd, env);
   const t0 = performance.now();
-  const code = await runPlayArgv(args, ctx, { showElapsed: false });
+  const code = await runCli(["play", ...args], ctx, { play: { showElapsed: false } });
   return { code, out: ctx.out.join(""), err: ctx.err.join(""), ms: performance.now() - t0 };
 }
 
@@ -112,7 +113,7 @@ describe("two runs against one ASG", () => {
     const b = await runChild(["play", ...args()], bHome.env);
     asg.spec.boot_sec = 30;
     const ra = await a;
-    expect(b.code).toBe(2);
+    expect(b.code, b.stdout + b.stderr).toBe(2);
     const lines = refusalLines(b.stdout + b.stderr);
     expect(lines, b.stdout + b.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(HOLDER);
