@@ -101,9 +101,14 @@ describe("two runs against one ASG", () => {
     const aHome = await home(sim.env, dirs);
     const bHome = await home(sim.env, dirs);
     const asg = kafka(sim);
-    // Replacements boot in 3 s here: run A is still in its first surge when the second process
-    // (Node start-up, SDK load) gets to the group.
-    asg.spec.boot_sec = 3_000;
+    // A launch hook holds run A's first replacement in Pending:Wait until the second process
+    // (Node start-up, SDK load: seconds on a busy machine) has been refused.
+    asg.hooks.push({
+      name: "hold",
+      transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      heartbeat_timeout: 1e6, // beyond the API's limit on purpose: held until the test lets go
+      default_result: "CONTINUE",
+    });
     const outdated = members(sim, asg)
       .filter((m) => m.outdated)
       .map((m) => m.id);
@@ -111,7 +116,10 @@ describe("two runs against one ASG", () => {
     const a = play(work, aHome.env, args());
     await until(() => count(sim, "SetDesiredCapacity") >= 1, 20_000);
     const b = await runChild(["play", ...args()], bHome.env);
-    asg.spec.boot_sec = 30;
+    asg.hooks = [];
+    for (const inst of sim.aws.world.instances.values()) {
+      if (inst.lifecycleState === "Pending:Wait") completeAction(sim.aws.world, asg, inst, "CONTINUE");
+    }
     const ra = await a;
     expect(b.code, b.stdout + b.stderr).toBe(2);
     const lines = refusalLines(b.stdout + b.stderr);

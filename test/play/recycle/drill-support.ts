@@ -1,0 +1,57 @@
+// Shared by the randomized crash/resume drills (drills-asg.test.ts, drills-spotinst.test.ts):
+// the seed, the tally of what a drill found, and where the local locks are. DRILL_SEED=… makes a
+// failing drill reproducible; DRILLS=N changes how many (default 100: half ASG, half Spotinst).
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export const TOTAL = Number(process.env.DRILLS ?? 100);
+export const SEED = Number(process.env.DRILL_SEED ?? Date.now() % 1_000_000);
+
+/** mulberry32: small, seedable. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Tally {
+  drills: number;
+  crashed: number;
+  resumedOk: number;
+  doubleRecycles: number;
+  lost: number;
+  leftoverTags: number;
+  leftoverSuspended: number;
+  leftoverLocks: number;
+  notes: string[];
+}
+
+export const tally = (): Tally => ({
+  drills: 0,
+  crashed: 0,
+  resumedOk: 0,
+  doubleRecycles: 0,
+  lost: 0,
+  leftoverTags: 0,
+  leftoverSuspended: 0,
+  leftoverLocks: 0,
+  notes: [],
+});
+
+/** The counts, one line, then what went wrong. */
+export function printTally(name: string, t: Tally): void {
+  console.log(
+    `drills (seed ${SEED}): ${name}: drills=${t.drills} crashed=${t.crashed} resumed_ok=${t.resumedOk} double_recycles=${t.doubleRecycles} lost=${t.lost} leftover_tags=${t.leftoverTags} leftover_suspended=${t.leftoverSuspended} leftover_locks=${t.leftoverLocks}`,
+  );
+  for (const n of t.notes) console.log(`  ${n}`);
+}
+
+export async function lockFiles(stateHome: string): Promise<string[]> {
+  const dir = join(stateHome, "rollcall", "locks");
+  return (await readdir(dir).catch(() => [])).filter((n) => n.endsWith(".lock"));
+}
