@@ -15,7 +15,6 @@ const MAX_FUNCTION_LINES = 80;
 const PENDING = new Set([
   "src/play/recycle/spotinst-recycle.ts:recycleStatefulInstance",
   "src/play/recycle/spotinst-actions.ts:transitionStatefulInstance",
-  "src/play/modules/spotinst-stateful.ts:runStateful",
 ]);
 
 function sourceFiles(dir: string): string[] {

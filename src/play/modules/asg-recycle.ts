@@ -116,7 +116,6 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     earlier && isAsgInFlight(earlier.data)
       ? { data: earlier.data as unknown as AsgInFlight, issuedAt: earlier.issuedAt }
       : undefined;
-  let issued = inFlight !== undefined;
 
   const asgName = inFlight?.data.asgName ?? target.asgName!;
   const instanceId = inFlight?.data.instanceId ?? target.instanceId!;
@@ -147,46 +146,61 @@ async function run(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
       makeApi,
     );
     if (lease) return { failed: true, changed: false, msg: lease, asg_name: asgName };
-    const { recycleAsgInstance } = await import("../recycle/asg-recycle.js");
-    const request = requestOf(p, guard, pollS, ctx.checkMode);
-    const hooksBase = baseHooks(ctx);
-    // A replacement this run left in flight for a host that is no longer in the inventory (its
-    // old instance is gone) is finished first: it still holds the group's tags and processes.
-    const orphan = inFlight
-      ? undefined
-      : await finishOrphans(ctx, asgName, host, (o) =>
-          recycleAsgInstance(
-            api,
-            { ...request, onlyIfOutdated: false, asgName, instanceId: o.data.instanceId, inFlight: o },
-            { ...hooksBase, beforeIssue: async () => {} },
-          ),
-        );
-    if (orphan) return { failed: true, changed: false, msg: orphan, asg_name: asgName };
-    const outcome = await recycleAsgInstance(
-      api,
-      {
-        ...request,
-        asgName,
-        instanceId,
-        inFlight,
-      },
-      {
-        ...hooksBase,
-        beforeIssue: async (data) => {
-          issued = true;
-          await journal?.recordIssued(host, JOURNAL_KIND, { ...data });
-        },
-        beforeAct: (group, check) => guardGroup(ctx, guard, group, instanceId, region, api, makeApi, check),
-      },
-    );
-    // Interrupted runs throw past this point and stay in flight, so --resume re-attaches.
-    if (issued) await journal?.recordDone(host, JOURNAL_KIND, outcome.ok ? "ok" : "failed");
-    if (outcome.changed && !ctx.checkMode) await services.invalidateInventory?.();
-    return resultOf(outcome, asgName);
+    return await replace(ctx, p, { api, makeApi, guard, asgName, instanceId, region, inFlight });
   } finally {
     atWork.delete(host);
     api.destroy();
   }
+}
+
+interface Target {
+  api: AwsApi;
+  makeApi: () => Promise<AwsApi>;
+  guard: Guard;
+  asgName: string;
+  instanceId: string;
+  region: string;
+  inFlight?: { data: AsgInFlight; issuedAt: string };
+}
+
+/** Finish what an earlier attempt left for another host of this group, then this host's own. */
+async function replace(ctx: ModuleContext, p: Params, t: Target): Promise<ModuleResult> {
+  const { api, asgName, inFlight } = t;
+  const host = ctx.host.name;
+  const journal = ctx.services.journal;
+  const { recycleAsgInstance } = await import("../recycle/asg-recycle.js");
+  const request = requestOf(p, t.guard, p.poll_interval ?? 10, ctx.checkMode);
+  const hooksBase = baseHooks(ctx);
+  // A replacement this run left in flight for a host that is no longer in the inventory (its
+  // old instance is gone) is finished first: it still holds the group's tags and processes.
+  const orphan = inFlight
+    ? undefined
+    : await finishOrphans(ctx, asgName, host, (o) =>
+        recycleAsgInstance(
+          api,
+          { ...request, onlyIfOutdated: false, asgName, instanceId: o.data.instanceId, inFlight: o },
+          { ...hooksBase, beforeIssue: async () => {} },
+        ),
+      );
+  if (orphan) return { failed: true, changed: false, msg: orphan, asg_name: asgName };
+  let issued = inFlight !== undefined;
+  const outcome = await recycleAsgInstance(
+    api,
+    { ...request, asgName, instanceId: t.instanceId, inFlight },
+    {
+      ...hooksBase,
+      beforeIssue: async (data) => {
+        issued = true;
+        await journal?.recordIssued(host, JOURNAL_KIND, { ...data });
+      },
+      beforeAct: (group, check) =>
+        guardGroup(ctx, t.guard, group, t.instanceId, t.region, api, t.makeApi, check),
+    },
+  );
+  // Interrupted runs throw past this point and stay in flight, so --resume re-attaches.
+  if (issued) await journal?.recordDone(host, JOURNAL_KIND, outcome.ok ? "ok" : "failed");
+  if (outcome.changed && !ctx.checkMode) await ctx.services.invalidateInventory?.();
+  return resultOf(outcome, asgName);
 }
 
 function requestOf(p: Params, guard: Guard, pollS: number, check: boolean) {

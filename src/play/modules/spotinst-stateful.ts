@@ -73,7 +73,17 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   const accountId = p.account_id ?? stringVar(vars.spotinst_accountId);
   const client = await poolOf(ctx.services).client({ token: p.api_token, accountId, apiUrl: p.api_url });
   if (!client.ok) return { failed: true, changed: false, msg: `spotinst_stateful: ${client.msg}` };
-  const api = client.api;
+  return actOn(ctx, p, client.api, { groupId, ssiId, accountId });
+}
+
+/** The action on one stateful instance: guards, the journaled request, then the health policy. */
+async function actOn(
+  ctx: ModuleContext,
+  p: Params,
+  api: SpotinstApi,
+  ids: { groupId: string; ssiId: string; accountId?: string },
+): Promise<ModuleResult> {
+  const { groupId, ssiId, accountId } = ids;
   const action = ACTION[p.state];
   const kind = `spotinst-${action}`;
   const journal = ctx.checkMode ? undefined : ctx.services.journal;
@@ -118,19 +128,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   try {
     outcome =
       action === "recycle"
-        ? await recycleStatefulInstance(
-            api,
-            {
-              ...common,
-              pausedGraceMs: p.paused_timeout * 1000,
-              reissue: true,
-              // Only a resumed run can meet its own earlier recycle (see journal-port.ts), or a
-              // run that saw another one act on this group: what it recycled is not done twice.
-              ...((journal?.resuming || conflicted(ctx.services).has(groupId)) &&
-                journal && { runStartedAt: journal.runStartedAt }),
-            },
-            hooks,
-          )
+        ? await recycleStatefulInstance(api, recycleRequest(ctx, p, common, groupId), hooks)
         : await transitionStatefulInstance(api, { ...common, action }, hooks);
   } catch (err) {
     // Interrupted (Ctrl-C, task timeout) or the API failed past every retry. An issued action is
@@ -157,6 +155,19 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
   mine.delete(ssiId);
   if (changed && !ctx.checkMode) await ctx.services.invalidateInventory?.();
   return toResult(outcome, warnings, changed);
+}
+
+function recycleRequest<C extends object>(ctx: ModuleContext, p: Params, common: C, groupId: string) {
+  const journal = ctx.checkMode ? undefined : ctx.services.journal;
+  return {
+    ...common,
+    pausedGraceMs: p.paused_timeout * 1000,
+    reissue: true,
+    // Only a resumed run can meet its own earlier recycle (see journal-port.ts), or a run that saw
+    // another one act on this group: what it recycled is not done twice.
+    ...((journal?.resuming || conflicted(ctx.services).has(groupId)) &&
+      journal && { runStartedAt: journal.runStartedAt }),
+  };
 }
 
 /** The journal side of an action: recorded before the request, again once Spotinst accepted it. */

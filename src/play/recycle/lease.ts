@@ -15,7 +15,10 @@
 import { hostname } from "node:os";
 import { pid as processId } from "node:process";
 import type { ActionJournal } from "./journal-port.js";
-import { acquireLocalLock, type LockInfo, releaseLocalLock, renewLocalLock } from "./lease-local.js";
+import { acquireLocalLock, releaseLocalLock, renewLocalLock } from "./lease-local.js";
+import { decodeLease, encodeLease, leaseRefusal } from "./lease-record.js";
+
+export { decodeLease, encodeLease, type LeaseRecord, leaseRefusal } from "./lease-record.js";
 
 declare module "../modules/types.js" {
   interface PlayServices {
@@ -52,38 +55,7 @@ export interface LeaseTiming {
   settleMs: number;
 }
 
-export interface LeaseRecord {
-  owner: string;
-  host: string;
-  pid: number;
-  expiresAt: number;
-}
-
 export const DEFAULT_LEASE: LeaseTiming = { ttlMs: 300_000, settleMs: 2_000 };
-
-export function encodeLease(owner: LeaseOwner, expiresAt: number): string {
-  return `owner=${owner.id};host=${owner.host};pid=${owner.pid};expires=${new Date(expiresAt).toISOString()}`;
-}
-
-export function decodeLease(value: string | undefined): LeaseRecord | undefined {
-  if (!value) return undefined;
-  const fields = new Map(
-    value.split(";").map((kv) => {
-      const i = kv.indexOf("=");
-      return [kv.slice(0, i), kv.slice(i + 1)] as const;
-    }),
-  );
-  const expiresAt = Date.parse(fields.get("expires") ?? "");
-  const owner = fields.get("owner");
-  if (!owner || Number.isNaN(expiresAt)) return undefined;
-  return { owner, host: fields.get("host") ?? "?", pid: Number(fields.get("pid") ?? 0), expiresAt };
-}
-
-/** The one line the second run fails with. */
-export function leaseRefusal(what: string, holder: LeaseRecord | LockInfo, cleanup: string): string {
-  const until = new Date(holder.expiresAt).toISOString();
-  return `${what} is being recycled by another rollcall run (run ${holder.owner}, host ${holder.host}, pid ${holder.pid}); its lease expires ${until}: wait for it, or --resume that run; ${cleanup} removes an abandoned lease`;
-}
 
 export interface LeaseRegistry {
   readonly owner: LeaseOwner;
@@ -131,103 +103,121 @@ interface Held {
 }
 
 export function createLeaseRegistry(o: RegistryOptions = {}): LeaseRegistry {
-  const owner: LeaseOwner = { id: o.owner ?? crypto.randomUUID(), host: hostname(), pid: processId };
-  const now = o.now ?? Date.now;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const held = new Map<string, Held>();
-  // One acquisition per key at a time: concurrent tasks of one run share the result.
-  const pending = new Map<string, Promise<string | undefined>>();
-  let timer: NodeJS.Timeout | undefined;
-  let renewing: Promise<void> | undefined;
+  return new Registry(o);
+}
 
-  const once = (key: string, fn: () => Promise<string | undefined>) => {
-    const found = pending.get(key);
+class Registry implements LeaseRegistry {
+  readonly owner: LeaseOwner;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly held = new Map<string, Held>();
+  /** One acquisition per key at a time: concurrent tasks of one run share the result. */
+  private readonly pending = new Map<string, Promise<string | undefined>>();
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+
+  constructor(private readonly o: RegistryOptions) {
+    this.owner = { id: o.owner ?? crypto.randomUUID(), host: hostname(), pid: processId };
+    this.now = o.now ?? Date.now;
+    this.sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  }
+
+  private once(key: string, fn: () => Promise<string | undefined>): Promise<string | undefined> {
+    const found = this.pending.get(key);
     if (found) return found;
-    const p = fn().finally(() => pending.delete(key));
-    pending.set(key, p);
+    const p = fn().finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
     return p;
-  };
+  }
 
-  const renewAll = () => renewHeld(held, owner, o.stateDir, now);
-
-  const startRenewals = (ttlMs: number) => {
-    if (timer) return;
-    timer = setInterval(
+  private startRenewals(ttlMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(
       () => {
-        renewing ??= renewAll().finally(() => {
-          renewing = undefined;
+        this.renewing ??= renewHeld(this.held, this.owner, this.o.stateDir, this.now).finally(() => {
+          this.renewing = undefined;
         });
       },
       Math.max(1_000, Math.floor(ttlMs / 3)),
     );
-    timer.unref();
-  };
+    this.timer.unref();
+  }
 
-  return {
-    owner,
-    holdLocal(key, what, cleanup) {
-      if (!o.stateDir) return Promise.resolve(undefined);
-      const stateDir = o.stateDir;
-      return once(`local:${key}`, async () => {
-        const h = held.get(key);
-        if (h?.local) return h.lost;
-        const timing = h?.timing ?? DEFAULT_LEASE;
-        const r = await acquireLocalLock(stateDir, key, owner, now() + timing.ttlMs, now);
-        if (!r.ok) return leaseRefusal(what, r.holder, cleanup);
-        held.set(key, { ...(h ?? { timing }), local: key });
-        startRenewals(timing.ttlMs);
-        return undefined;
-      });
-    },
-    async checkCloud(store, cleanup) {
-      const cur = decodeLease(await store.read());
-      if (cur && cur.owner !== owner.id && cur.expiresAt > now())
-        return { refusal: leaseRefusal(store.describe, cur, cleanup), ours: false };
-      return { ours: cur?.owner === owner.id };
-    },
-    holdCloud(key, open, timing, cleanup) {
-      return once(`cloud:${key}`, async () => {
-        const h = held.get(key);
-        if (h?.store) return h.lost;
-        const store = await open();
-        const mark = `lease:${key}`;
-        const info = { ...store.info, ttlMs: String(timing.ttlMs), settleMs: String(timing.settleMs) };
-        await o.journal?.recordIssued(mark, LEASE_KIND, { key, ...info });
-        const refusal = await acquireCloud(store, owner, timing, cleanup, now, sleep);
-        if (refusal) {
-          await o.journal?.recordDone(mark, LEASE_KIND, "failed");
-          store.close();
-          return refusal;
-        }
-        held.set(key, { ...(h ?? {}), store, timing });
-        startRenewals(timing.ttlMs);
-        return undefined;
-      });
-    },
-    lost: (key) => held.get(key)?.lost,
-    async adopt() {
-      const pending = o.journal?.pending?.() ?? [];
-      for (const a of pending) {
-        if (a.kind !== LEASE_KIND || !o.reopen) continue;
-        const info = Object.fromEntries(Object.entries(a.data).map(([k, v]) => [k, String(v)]));
-        const store = await o.reopen(info).catch(() => undefined);
-        if (!store) continue;
-        const timing = {
-          ttlMs: Number(info.ttlMs) || DEFAULT_LEASE.ttlMs,
-          settleMs: Number(info.settleMs) || 0,
-        };
-        // Ours by run id: this takes it back (or finds it taken by someone else after expiry).
-        await this.holdCloud(String(info.key), async () => store, timing, "rollcall recycle-cleanup");
+  holdLocal(key: string, what: string, cleanup: string): Promise<string | undefined> {
+    const stateDir = this.o.stateDir;
+    if (!stateDir) return Promise.resolve(undefined);
+    return this.once(`local:${key}`, async () => {
+      const h = this.held.get(key);
+      if (h?.local) return h.lost;
+      const timing = h?.timing ?? DEFAULT_LEASE;
+      const r = await acquireLocalLock(stateDir, key, this.owner, this.now() + timing.ttlMs, this.now);
+      if (!r.ok) return leaseRefusal(what, r.holder, cleanup);
+      this.held.set(key, { ...(h ?? { timing }), local: key });
+      this.startRenewals(timing.ttlMs);
+      return undefined;
+    });
+  }
+
+  async checkCloud(store: LeaseStore, cleanup: string): Promise<{ refusal?: string; ours: boolean }> {
+    const cur = decodeLease(await store.read());
+    if (cur && cur.owner !== this.owner.id && cur.expiresAt > this.now())
+      return { refusal: leaseRefusal(store.describe, cur, cleanup), ours: false };
+    return { ours: cur?.owner === this.owner.id };
+  }
+
+  holdCloud(
+    key: string,
+    open: () => Promise<LeaseStore>,
+    timing: LeaseTiming,
+    cleanup: string,
+  ): Promise<string | undefined> {
+    return this.once(`cloud:${key}`, async () => {
+      const h = this.held.get(key);
+      if (h?.store) return h.lost;
+      const store = await open();
+      const mark = `lease:${key}`;
+      const info = { ...store.info, ttlMs: String(timing.ttlMs), settleMs: String(timing.settleMs) };
+      await this.o.journal?.recordIssued(mark, LEASE_KIND, { key, ...info });
+      const refusal = await acquireCloud(store, this.owner, timing, cleanup, this.now, this.sleep);
+      if (refusal) {
+        await this.o.journal?.recordDone(mark, LEASE_KIND, "failed");
+        store.close();
+        return refusal;
       }
-    },
-    async releaseAll() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await renewing;
-      await releaseHeld(held, owner, o);
-      held.clear();
-    },
-  };
+      this.held.set(key, { ...(h ?? {}), store, timing });
+      this.startRenewals(timing.ttlMs);
+      return undefined;
+    });
+  }
+
+  lost(key: string): string | undefined {
+    return this.held.get(key)?.lost;
+  }
+
+  async adopt(): Promise<void> {
+    const reopen = this.o.reopen;
+    if (!reopen) return;
+    for (const a of this.o.journal?.pending?.() ?? []) {
+      if (a.kind !== LEASE_KIND) continue;
+      const info = Object.fromEntries(Object.entries(a.data).map(([k, v]) => [k, String(v)]));
+      const store = await reopen(info).catch(() => undefined);
+      if (!store) continue;
+      const timing = {
+        ttlMs: Number(info.ttlMs) || DEFAULT_LEASE.ttlMs,
+        settleMs: Number(info.settleMs) || 0,
+      };
+      // Ours by run id: this takes it back (or finds it taken by someone else after expiry).
+      await this.holdCloud(String(info.key), async () => store, timing, "rollcall recycle-cleanup");
+    }
+  }
+
+  async releaseAll(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.renewing;
+    await releaseHeld(this.held, this.owner, this.o);
+    this.held.clear();
+  }
 }
 
 async function renewHeld(
