@@ -63,9 +63,11 @@ export function demoCommand(ctx: CliContext): CommandModule<object, DemoArgs> {
         if (args.recycle) await demoRecycle(ctx, sim.env, cacheDir);
         ctx.stdout(
           `\nEvery address above is a real listener on loopback. Try it yourself:\n` +
-            `  rollcall sim            # prints the env to export, then "ready"\n` +
+            `  npx rollcall sim > /tmp/rollcall-sim.env &     # the env to export, then "ready"\n` +
+            `  until grep -qx ready /tmp/rollcall-sim.env; do sleep 0.2; done\n` +
+            `  export $(grep = /tmp/rollcall-sim.env)\n` +
             `  ansible-inventory -i inventories/demo --graph\n` +
-            `  rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml\n`,
+            `  npx rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml\n`,
         );
       } finally {
         await sim.close();
@@ -81,7 +83,7 @@ async function demoRecycle(ctx: CliContext, simEnv: Record<string, string>, dir:
   const inventory = join(PACKAGE_ROOT, "inventories", "demo.yml");
   ctx.stdout(
     `\nRecycling kafka-prod one stateful instance at a time:\n` +
-      `  rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml ${DEMO_VARS.map((v) => `-e ${v}`).join(" ")}\n`,
+      `  npx rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml ${DEMO_VARS.map((v) => `-e ${v}`).join(" ")}\n`,
   );
   const env: Record<string, string | undefined> = {
     PATH: ctx.env.PATH,
