@@ -110,6 +110,7 @@ export const inventoryConfigSchema = z.strictObject({
     .default({ enabled: true, ttl: 300 }),
   /** Sections other commands read (validated by them). */
   roster: z.record(z.string(), z.unknown()).optional(),
+  watch: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;

@@ -105,15 +105,18 @@ export function launchInstance(world: AwsWorld, asg: SimAsg): SimInstance {
     // A replacement that never becomes healthy: stuck in Pending with its ports closed.
     if (asg.neverHealthy) return;
     const hook = asg.hooks.find((h) => h.transition === LAUNCHING);
-    if (hook) waitOnHook(world, asg, inst, hook, "Pending:Wait");
-    else enterService(world, asg, inst);
+    if (hook) {
+      // The machine is up while its launch hook waits: a hook handler can reach it (SSH…).
+      openPorts(world, inst, asg);
+      waitOnHook(world, asg, inst, hook, "Pending:Wait");
+    } else enterService(world, asg, inst);
   });
   return inst;
 }
 
 function enterService(world: AwsWorld, asg: SimAsg, inst: SimInstance): void {
   setState(world, inst, "InService");
-  openPorts(world, inst, asg);
+  if (!world.shared.listeners.isOpen(inst.id)) openPorts(world, inst, asg);
   world.onAsgEvent?.(asg, inst, "autoscaling:EC2_INSTANCE_LAUNCH");
 }
 
@@ -199,7 +202,15 @@ export function completeAction(
   world.shared.record({
     type: "action",
     subject: inst.id,
-    detail: { lifecycle: "completed", hook: action.hook.name, token: action.token, result, by },
+    // wallClock: real ms, comparable with SQS's (real-time) queue history.
+    detail: {
+      lifecycle: "completed",
+      hook: action.hook.name,
+      token: action.token,
+      result,
+      by,
+      wallClock: Date.now(),
+    },
   });
   if (inst.lifecycleState === "Pending:Wait") {
     if (result === "CONTINUE") {
@@ -208,6 +219,7 @@ export function completeAction(
     } else {
       // An abandoned launch is terminated and replaced; the launch activity failed.
       world.onAsgEvent?.(asg, inst, "autoscaling:EC2_INSTANCE_LAUNCH_ERROR");
+      closePorts(world, inst);
       setState(world, inst, "Terminating");
       shutDown(world, asg, inst);
       reconcile(world, asg);

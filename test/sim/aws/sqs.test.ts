@@ -80,7 +80,7 @@ describe("SQS fake", () => {
         new ReceiveMessageCommand({
           QueueUrl,
           WaitTimeSeconds: 3,
-          AttributeNames: ["ApproximateReceiveCount"],
+          AttributeNames: ["All"],
         }),
       )
     ).Messages!;
