@@ -61,6 +61,8 @@ export function watchFleet(options: {
   terminateVia?: "direct" | "sns" | "eventbridge";
   visibility?: number;
   bootSec?: number;
+  /** Plain launch/terminate notifications to the topic (default true). */
+  notifications?: boolean;
 }): AwsFleetInput {
   const asg = options.asg ?? "kafka-asg-prod";
   const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT}:events`;
@@ -83,12 +85,15 @@ export function watchFleet(options: {
         ports: [7022],
         boot_sec: options.bootSec ?? 1,
         shutdown_sec: 1,
-        notifications: [
-          {
-            topic_arn: topicArn,
-            types: ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"],
-          },
-        ],
+        notifications:
+          options.notifications === false
+            ? []
+            : [
+                {
+                  topic_arn: topicArn,
+                  types: ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"],
+                },
+              ],
         lifecycle_hooks: [
           {
             name: "salt-launch",
