@@ -148,7 +148,7 @@ function hookEvent(
     hook,
     time: typeof time === "string" ? time : undefined,
     fields,
-    key: `hook:${hook.token ?? `${asgName}/${hook.name}/${instanceId}/${hook.transition}`}`,
+    key: `hook:${asgName}/${hook.name}/${instanceId}/${hook.token ?? hook.transition}`,
   };
 }
 

@@ -6,6 +6,7 @@
 import type { AwsApi, LifecycleActionRef } from "../cloud/aws/api.js";
 import type { SqsApi, SqsMessage } from "../cloud/aws/sqs.js";
 import type { WatchConfig } from "../config/watch-config.js";
+import { RemoteError } from "../errors.js";
 import type { Vars } from "../inventory/model.js";
 import { EventProblem } from "./event-checks.js";
 import { eventVars, renderMinionId } from "./event-vars.js";
@@ -68,16 +69,8 @@ export async function handleMessage(deps: HandlerDeps, msg: SqsMessage): Promise
     level: WatchLogLine["level"] = "info",
     data?: Record<string, unknown>,
   ) => deps.log.line({ what, level, messageId: msg.id, text, data });
-  const leave = (what: "invalid" | "no-play", reason: string): HandleOutcome => {
-    // A message that keeps coming back is reported once; the redrive policy decides its fate.
-    const first = !deps.reported.has(msg.id);
-    deps.reported.add(msg.id);
-    log(what, `left for the redrive policy: ${reason}`, first ? "warn" : "debug", {
-      reason,
-      receive_count: msg.receiveCount,
-    });
-    return "left";
-  };
+  const leave = (what: "invalid" | "no-play", reason: string) =>
+    leaveForRedrive(deps, msg, log, what, reason);
   const parsed = parseMessage(msg.body);
   if (parsed.type === "invalid") return leave("invalid", parsed.reason);
   if (parsed.type === "test") {
@@ -103,6 +96,23 @@ export async function handleMessage(deps: HandlerDeps, msg: SqsMessage): Promise
   } finally {
     visibility.stop();
   }
+}
+
+/** A message that keeps coming back is reported once; the redrive policy decides its fate. */
+function leaveForRedrive(
+  deps: HandlerDeps,
+  msg: SqsMessage,
+  log: Log,
+  what: "invalid" | "no-play",
+  reason: string,
+): HandleOutcome {
+  const first = !deps.reported.has(msg.id);
+  deps.reported.add(msg.id);
+  log(what, `left for the redrive policy: ${reason}`, first ? "warn" : "debug", {
+    reason,
+    receive_count: msg.receiveCount,
+  });
+  return "left";
 }
 
 type Log = (
@@ -148,6 +158,9 @@ async function handleEvent(
         );
         return finish(deps, msg, event, log, visibility);
       }
+      // ValidationError: no such group or hook. Retrying cannot help; the redrive policy decides.
+      if (err instanceof RemoteError && err.data.code === "ValidationError")
+        return leaveForRedrive(deps, msg, log, "invalid", `no such lifecycle action: ${err.data.apiMessage}`);
       log(
         "error",
         `RecordLifecycleActionHeartbeat failed: ${(err as Error).message}; left for a retry`,
@@ -165,10 +178,7 @@ async function handleEvent(
       asgName ??= inst.tags?.["aws:autoscaling:groupName"];
     }
   } catch (err) {
-    if (err instanceof EventProblem) {
-      log("invalid", `left for the redrive policy: ${err.message}`, "warn");
-      return "left";
-    }
+    if (err instanceof EventProblem) return leaveForRedrive(deps, msg, log, "invalid", err.message);
     log("error", `DescribeInstances failed: ${(err as Error).message}; left for a retry`, "error");
     return "left";
   }

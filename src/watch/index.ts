@@ -121,6 +121,9 @@ export async function startWatcher(o: WatcherOptions): Promise<Watcher> {
     return api;
   };
   const queueUrl = config.queue_url ?? (await sqs.getQueueUrl(config.queue_name!));
+  // Load the EC2 / Auto Scaling SDKs now, not on the first event: a spot interruption gives
+  // two minutes, and the first one should not spend a second importing modules.
+  await awsApi(region);
 
   const log = createWatchLog(o.output);
   const plays$ = new AbortController();

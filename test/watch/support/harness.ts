@@ -63,6 +63,8 @@ export function watchFleet(options: {
   bootSec?: number;
   /** Plain launch/terminate notifications to the topic (default true). */
   notifications?: boolean;
+  /** Redrive to `events-dlq` after this many receives (default: no redrive policy). */
+  maxReceiveCount?: number;
 }): AwsFleetInput {
   const asg = options.asg ?? "kafka-asg-prod";
   const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT}:events`;
@@ -113,7 +115,17 @@ export function watchFleet(options: {
       },
     ],
     sqs: {
-      queues: [{ name: "events", visibility_timeout: options.visibility ?? 30 }, { name: "events-dlq" }],
+      queues: [
+        {
+          name: "events",
+          visibility_timeout: options.visibility ?? 30,
+          ...(options.maxReceiveCount && {
+            dead_letter_queue: "events-dlq",
+            max_receive_count: options.maxReceiveCount,
+          }),
+        },
+        { name: "events-dlq" },
+      ],
       topics: [{ name: "asg-events", subscriptions: [{ queue: "events" }] }],
       eventbridge_queue: "events",
     },
