@@ -89,4 +89,26 @@ describe("rollcall watch: spot interruption", () => {
     // The token is a var from the config, never printed.
     expect(w.stdout()).not.toContain("dns-token-for-tests");
   });
+
+  it("--json: one JSON object per line, play events tagged with the message id", async () => {
+    const standIn = await startStandInApi();
+    h = await startHarness(watchFleet({ desired: 1, notifications: false }), 50);
+    const config = h.writeConfig({
+      on_interruption: {
+        playbook: join(PLAYBOOKS, "spot-interruption.yml"),
+        vars: { drain_url: `${standIn.url}/drain`, dns_api_url: standIn.url },
+      },
+    });
+    const w = h.startWatcher(config, {}, ["--json"]);
+    await w.waitFor(/"what":"started"/);
+    const { instanceId } = h.sim.injectInstanceEvent({ kind: "spot-interruption", target: "kafka-asg-prod" });
+    await w.waitFor(/"what":"deleted"/);
+    const lines = w.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    const received = lines.find((l) => l.what === "received")!;
+    expect(received).toMatchObject({ type: "watch", kind: "interruption", instance_id: instanceId });
+    const plays = lines.filter((l) => l.type !== "watch");
+    expect(plays.map((l) => l.type)).toContain("playbook_end");
+    expect(plays.every((l) => l.message_id === received.message_id)).toBe(true);
+    expect(plays.find((l) => l.type === "playbook_end")).toMatchObject({ exitCode: 0 });
+  });
 });
