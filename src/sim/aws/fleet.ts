@@ -168,6 +168,8 @@ export const defaultAwsFleet: AwsFleetInput = {
       tags: { Name: "ci-worker", Role: "ci" },
     },
   ],
+  // Where `rollcall sim --spot-interruption` events land (EventBridge → SQS), for `rollcall watch`.
+  sqs: { queues: [{ name: "rollcall-events" }], eventbridge_queue: "rollcall-events" },
 };
 
 /** A large fleet for benchmarks: `asgs` groups of `instancesPerAsg`, spread over two regions. */
