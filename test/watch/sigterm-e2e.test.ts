@@ -15,7 +15,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-describe("rollcall watch: SIGTERM", () => {
+describe("rollcall watch: stopping", () => {
   it("lets the two plays in flight finish, receives nothing more and exits 0", async () => {
     h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 600, notifications: false }), 50);
     const config = h.writeConfig({
@@ -64,5 +64,50 @@ describe("rollcall watch: SIGTERM", () => {
     expect(w.lines().filter((l) => /^watch: \S+ deleted$/.test(l))).toHaveLength(2);
     expect(w.lines().at(-1)).toBe("watch: stopped");
     expect(w.stderr()).toBe("");
+  });
+
+  it("stops plays still running when the grace period is over: nothing completed, messages back, exit 130", async () => {
+    h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 600, notifications: false }), 50);
+    const config = h.writeConfig({
+      on_launch: join(PLAYBOOKS, "lifecycle-salt-launch.yml"),
+      grace_period: 1,
+      heartbeat_interval: 1,
+      wait_time_seconds: 1,
+      vars: { minion_port: 7022 },
+    });
+    const w = h.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "15000" });
+    await w.waitFor(/watching/);
+    await h.sim
+      .autoscaling()
+      .send(new SetDesiredCapacityCommand({ AutoScalingGroupName: "kafka-asg-prod", DesiredCapacity: 1 }));
+    await eventually(
+      () => expect(h!.saltCalls().some((c) => c.function === "state.apply")).toBe(true),
+      15_000,
+    );
+    const id = /^watch: (\S+) launch event/.exec(await w.waitFor(/launch event for/))![1]!;
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(130);
+    await w.waitFor(
+      new RegExp(`${id} play stopped before it finished \\(grace period over\\): left to reappear`),
+    );
+    expect(h.completions()).toEqual([]);
+    const queue = h.sim.world.sqs.queues.get("events")!;
+    expect(queue.history.filter((e) => e.messageId === id && e.kind === "visibility").at(-1)).toMatchObject({
+      seconds: 0,
+    });
+    expect(queue.messages.find((m) => m.id === id)!.visibleAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("exits 3 with one line when the queue does not exist", async () => {
+    h = await startHarness(watchFleet({ desired: 0, notifications: false }), 50);
+    const config = h.writeConfig({
+      queue_url: `${h.sim.url}/123456789012/no-such-queue`,
+      on_launch: join(PLAYBOOKS, "lifecycle-salt-launch.yml"),
+    });
+    const w = h.startWatcher(config);
+    expect(await w.exited).toBe(3);
+    expect(w.stderr()).toMatch(
+      /^rollcall: sqs ReceiveMessage \(us-east-1\) failed: HTTP 400: AWS\.SimpleQueueService\.NonExistentQueue: The specified queue does not exist\. \(request [0-9a-f-]+\)\n$/,
+    );
   });
 });
