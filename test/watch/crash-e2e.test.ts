@@ -16,15 +16,15 @@ afterEach(async () => {
 
 describe("rollcall watch: a watcher killed mid-play", () => {
   it("leaves the message to reappear; a second watcher completes the action once", async () => {
-    // 300 simulated seconds of heartbeat window = 6 real seconds at scale 50: room for the
-    // visibility timeout (2 s) to pass after the kill.
-    h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 300, notifications: false }), 50);
+    // 300 simulated seconds of heartbeat window = 15 real seconds at scale 20: room for the
+    // visibility timeout (2 s) to pass after the kill, even on a loaded machine.
+    h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 300, notifications: false }), 20);
     const config = h.writeConfig({
       on_launch: join(PLAYBOOKS, "lifecycle-salt-launch.yml"),
       visibility_timeout: 2,
       heartbeat_interval: 0.5,
       wait_time_seconds: 1,
-      vars: { minion_port: 7022 },
+      vars: { minion_port: 7022, salt_key_delay: 1 },
     });
     const first = h.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "8000" });
     await first.waitFor(/watching/);
@@ -37,6 +37,9 @@ describe("rollcall watch: a watcher killed mid-play", () => {
       15_000,
     );
     const messageId = /^watch: (\S+) launch event/.exec(await first.waitFor(/launch event for/))![1]!;
+    // The second watcher is already polling when the first dies.
+    const second = h.startWatcher(config);
+    await second.waitFor(/watching/);
     first.child.kill("SIGKILL");
     const killedAt = Date.now();
     expect(await first.exited).toBeNull();
@@ -44,7 +47,6 @@ describe("rollcall watch: a watcher killed mid-play", () => {
     const [instance] = h.sim.world.asgs.get("us-east-1/kafka-asg-prod")!.members;
     expect(h.sim.world.instances.get(instance!)!.lifecycleState).toBe("Pending:Wait");
 
-    const second = h.startWatcher(config);
     await second.waitFor(new RegExp(`${messageId} launch event for ${instance} .*receive #2`));
     const history = h.sim.world.sqs.queues.get("events")!.history.filter((e) => e.messageId === messageId);
     const redelivered = history.find((e) => e.kind === "received" && e.receiveCount === 2)!;
@@ -66,5 +68,5 @@ describe("rollcall watch: a watcher killed mid-play", () => {
     ]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
-  });
+  }, 90_000);
 });

@@ -24,7 +24,7 @@ async function scaleOut(harness: Harness, heartbeats: boolean) {
     heartbeats,
     heartbeat_interval: 0.5,
     wait_time_seconds: 1,
-    vars: { minion_port: 7022 },
+    vars: { minion_port: 7022, salt_key_delay: 1 },
   });
   const w = harness.startWatcher(config, { SALT_STANDIN_SLEEP_MS: String(PLAY_MS) });
   await w.waitFor(/watching/);
@@ -49,7 +49,7 @@ describe("rollcall watch: heartbeats hold the lifecycle action", () => {
     expect(h.completions().map((c) => [c.instance, c.result, c.by])).toEqual([[instance, "CONTINUE", "api"]]);
     // One heartbeat before the play, then one every 0.5 s of a 7 s play.
     expect(h.sim.world.requestCounts["autoscaling:RecordLifecycleActionHeartbeat"]).toBeGreaterThanOrEqual(8);
-  });
+  }, 90_000);
 
   it("without heartbeats, the hook's default result applies before the play ends", async () => {
     h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 30, notifications: false }), SCALE);
@@ -63,5 +63,5 @@ describe("rollcall watch: heartbeats hold the lifecycle action", () => {
     expect(h.sim.world.requestCounts["autoscaling:RecordLifecycleActionHeartbeat"] ?? 0).toBe(0);
     // The abandoned instance's replacement waits on its own hook; this one was completed once.
     expect(h.completions().filter((c) => c.instance === instance)).toHaveLength(1);
-  });
+  }, 90_000);
 });

@@ -131,5 +131,5 @@ describe("rollcall watch: scale out and in", () => {
     expect(await w.exited).toBe(0);
     if (process.env.SHOW_WATCH) console.log(w.stdout());
     expect(w.stderr()).toBe("");
-  });
+  }, 90_000);
 });

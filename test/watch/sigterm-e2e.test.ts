@@ -23,7 +23,7 @@ describe("rollcall watch: stopping", () => {
       concurrency: 4,
       heartbeat_interval: 1,
       wait_time_seconds: 20,
-      vars: { minion_port: 7022 },
+      vars: { minion_port: 7022, salt_key_delay: 1 },
     });
     const w = h.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "2500" });
     await w.waitFor(/watching/);
@@ -64,7 +64,7 @@ describe("rollcall watch: stopping", () => {
     expect(w.lines().filter((l) => /^watch: \S+ deleted$/.test(l))).toHaveLength(2);
     expect(w.lines().at(-1)).toBe("watch: stopped");
     expect(w.stderr()).toBe("");
-  });
+  }, 90_000);
 
   it("stops plays still running when the grace period is over: nothing completed, messages back, exit 130", async () => {
     h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 600, notifications: false }), 50);
@@ -73,7 +73,7 @@ describe("rollcall watch: stopping", () => {
       grace_period: 1,
       heartbeat_interval: 1,
       wait_time_seconds: 1,
-      vars: { minion_port: 7022 },
+      vars: { minion_port: 7022, salt_key_delay: 1 },
     });
     const w = h.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "15000" });
     await w.waitFor(/watching/);
@@ -96,7 +96,7 @@ describe("rollcall watch: stopping", () => {
       seconds: 0,
     });
     expect(queue.messages.find((m) => m.id === id)!.visibleAt).toBeLessThanOrEqual(Date.now());
-  });
+  }, 90_000);
 
   it("exits 3 with one line when the queue does not exist", async () => {
     h = await startHarness(watchFleet({ desired: 0, notifications: false }), 50);
@@ -109,5 +109,5 @@ describe("rollcall watch: stopping", () => {
     expect(w.stderr()).toMatch(
       /^rollcall: sqs ReceiveMessage \(us-east-1\) failed: HTTP 400: AWS\.SimpleQueueService\.NonExistentQueue: The specified queue does not exist\. \(request [0-9a-f-]+\)\n$/,
     );
-  });
+  }, 90_000);
 });

@@ -88,7 +88,7 @@ describe("rollcall watch: spot interruption", () => {
     await w.waitFor(/^watch: \S+ deleted$/);
     // The token is a var from the config, never printed.
     expect(w.stdout()).not.toContain("dns-token-for-tests");
-  });
+  }, 90_000);
 
   it("--json: one JSON object per line, play events tagged with the message id", async () => {
     const standIn = await startStandInApi();
@@ -110,5 +110,5 @@ describe("rollcall watch: spot interruption", () => {
     expect(plays.map((l) => l.type)).toContain("playbook_end");
     expect(plays.every((l) => l.message_id === received.message_id)).toBe(true);
     expect(plays.find((l) => l.type === "playbook_end")).toMatchObject({ exitCode: 0 });
-  });
+  }, 90_000);
 });

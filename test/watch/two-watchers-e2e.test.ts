@@ -23,7 +23,7 @@ describe("rollcall watch: two watchers, one queue", () => {
       concurrency: 4,
       heartbeat_interval: 1,
       wait_time_seconds: 2,
-      vars: { minion_port: 7022 },
+      vars: { minion_port: 7022, salt_key_delay: 1 },
     });
     // A little work per play, so both watchers have messages in flight at once.
     const watchers = [0, 1].map(() => h!.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "150" }));
@@ -83,5 +83,5 @@ describe("rollcall watch: two watchers, one queue", () => {
       expect(w.stderr()).toBe("");
       expect(w.lines().filter((l) => /internal error|failed:/.test(l))).toEqual([]);
     }
-  });
+  }, 90_000);
 });

@@ -9,11 +9,11 @@ import {
   purgeQueue,
   queueAttributes,
   queueByUrl,
-  receive,
   SqsFault,
   type SqsWorld,
   sendMessage,
 } from "./sqs-queues.js";
+import { receive } from "./sqs-receive.js";
 
 export type SqsInput = Record<string, unknown>;
 

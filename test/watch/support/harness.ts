@@ -202,7 +202,7 @@ export async function startHarness(fleet: AwsFleetInput, timeScale: number): Pro
         stdout: () => out,
         stderr: () => err,
         lines: () => out.split("\n").filter(Boolean),
-        waitFor(re, timeoutMs = 15_000) {
+        waitFor(re, timeoutMs = 30_000) {
           const hit = out.split("\n").find((l) => re.test(l));
           if (hit) return Promise.resolve(hit);
           return new Promise((resolveLine, reject) => {
