@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
 import { loadInventoryConfig } from "../config/inventory-config.js";
+import { ExitCode } from "../errors.js";
 import { toAnsibleList } from "../inventory/builders/ansible.js";
 import { collectInventory } from "../inventory/collect.js";
 import type { Inventory } from "../inventory/model.js";
@@ -93,7 +94,7 @@ async function demoRecycle(ctx: CliContext, simEnv: Record<string, string>, dir:
     XDG_CACHE_HOME: join(dir, "cache"),
     XDG_STATE_HOME: join(dir, "state"),
   };
-  const playCtx: CliContext = { ...ctx, env, homeDir: dir, exitCode: 0 };
+  const playCtx: CliContext = { ...ctx, env, homeDir: dir, exitCode: ExitCode.ok };
   await runPlay({ playbook, inventory, "extra-vars": DEMO_VARS }, playCtx);
   ctx.exitCode = playCtx.exitCode;
 }
