@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from "yargs";
 import { loadWatchConfig } from "../config/watch-config.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { startWatcher, type Watcher } from "../watch/index.js";
-import type { CliContext } from "./context.js";
+import { type CliContext, cacheDirOf, stateDirOf } from "./context.js";
 
 export interface WatchArgs {
   config?: string;
@@ -56,6 +56,8 @@ export async function runWatch(args: WatchArgs, ctx: CliContext): Promise<void> 
       env: ctx.env,
       cwd: ctx.cwd,
       homeDir: ctx.homeDir,
+      stateDir: stateDirOf(ctx),
+      cacheDir: cacheDirOf(ctx),
       output: { json: args.json === true, verbosity: args.verbose ?? 0, write: ctx.stdout, warn: ctx.stderr },
     });
     // A signal during start-up: stop as soon as there is something to stop.

@@ -110,12 +110,15 @@ export async function runEventPlay(job: EventJob, host: PreparedHost): Promise<P
   let result: PlayRunResult;
   try {
     result = await runWatchPlay({
-      playbook: play.playbook,
+      playbook: play.path,
       inventory: oneHostInventory(event.instanceId, host.hostVars, host.asgName),
+      name: `watch:${job.msg.id}`,
       extraVars: { ...deps.config.vars, ...play.vars, ...host.vars },
       env: deps.env,
       cwd: deps.cwd,
       homeDir: deps.homeDir,
+      stateDir: deps.stateDir,
+      cacheDir: deps.cacheDir,
       signal: deps.playSignal,
       json: deps.output.json,
       verbosity: deps.output.verbosity,

@@ -8,11 +8,11 @@ import type { Vars } from "../inventory/model.js";
 import type { EventKind } from "./events.js";
 import { type createHeartbeatIntervals, type Repeater, repeat } from "./lifecycle.js";
 import type { WatchLog, WatchLogLine, WatchOutput } from "./log.js";
-import type { LoadedPlaybook } from "./run-play.js";
-
 export interface MappedPlay {
+  /** As the config names it (for log lines). */
   file: string;
-  playbook: LoadedPlaybook;
+  /** Absolute path. */
+  path: string;
   vars: Vars;
 }
 
@@ -28,6 +28,9 @@ export interface HandlerDeps {
   env: Record<string, string | undefined>;
   cwd: string;
   homeDir: string;
+  /** Where plays keep their run journals, and the inventory cache a recycle invalidates. */
+  stateDir: string;
+  cacheDir: string;
   heartbeatInterval: ReturnType<typeof createHeartbeatIntervals>;
   /** Keys of events this watcher finished (duplicate deliveries are deleted without a play). */
   done: BoundedSet;

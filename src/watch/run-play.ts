@@ -1,22 +1,19 @@
-// The watcher's one door into the play layer: load a playbook once, then run it on a one-host
-// inventory with the normal runner and reporters. Everything the watcher needs from src/play/
-// goes through here, so a change in how plays are orchestrated touches only this file.
-
-import { formatIssue, UsageError } from "../errors.js";
+// The watcher's one door into the play layer. An event's play runs through the play session
+// (src/play/session.ts), as `rollcall play` does — same runner, services, journal and reporters —
+// on the event's one-host inventory, with the event's vars as extra vars. Everything the watcher
+// needs from src/play/ goes through this file.
+import { UsageError } from "../errors.js";
 import type { Inventory, Vars } from "../inventory/model.js";
-import { createSshConnector } from "../play/connection/ssh.js";
 import type { PlayEvent } from "../play/events.js";
 import { loadPlaybook } from "../play/parse/playbook.js";
-import { createJsonReporter } from "../play/reporter/json.js";
+import { formatJsonEvent } from "../play/reporter/json.js";
 import { createTextReporter } from "../play/reporter/text.js";
 import { preparePlaybook } from "../play/run/prepare.js";
-import { runPlaybook } from "../play/run/runner.js";
+import { runPlaySession } from "../play/session.js";
 import type { Playbook } from "../play/types.js";
 
-export type LoadedPlaybook = Playbook;
-
-/** Parse a playbook (at startup, so a broken one stops the watcher before it takes a message). */
-export async function loadWatchPlaybook(file: string, cwd: string): Promise<LoadedPlaybook> {
+/** Parse a playbook at start-up, so a broken one stops the watcher before it takes a message. */
+export async function loadWatchPlaybook(file: string, cwd: string): Promise<Playbook> {
   const loaded = await loadPlaybook(file, cwd);
   if (!loaded.ok) throw new UsageError(loaded.issues);
   return loaded.value;
@@ -24,7 +21,7 @@ export async function loadWatchPlaybook(file: string, cwd: string): Promise<Load
 
 /** Check a playbook against a stand-in host carrying every variable an event provides. */
 export async function checkWatchPlaybook(
-  playbook: LoadedPlaybook,
+  playbook: Playbook,
   inventory: Inventory,
   extraVars: Vars,
   env: Record<string, string | undefined>,
@@ -34,12 +31,17 @@ export async function checkWatchPlaybook(
 }
 
 export interface PlayRunInput {
-  playbook: LoadedPlaybook;
+  /** Absolute path of the playbook. */
+  playbook: string;
   inventory: Inventory;
+  /** Names the run in its journal, e.g. `watch:<message id>`. */
+  name: string;
   extraVars: Vars;
   env: Record<string, string | undefined>;
   cwd: string;
   homeDir: string;
+  stateDir: string;
+  cacheDir: string;
   /** Aborting stops the play (its tasks are aborted, nothing new starts). */
   signal: AbortSignal;
   json: boolean;
@@ -60,19 +62,8 @@ export interface PlayRunResult {
 }
 
 export async function runWatchPlay(input: PlayRunInput): Promise<PlayRunResult> {
-  const prepared = await preparePlaybook(input.playbook, input.inventory, {
-    extraVars: input.extraVars,
-    env: input.env,
-  });
-  if (!prepared.ok) {
-    const problem = prepared.issues.map(formatIssue).join("; ");
-    return { exitCode: 2, interrupted: false, problem };
-  }
   const report = input.json
-    ? (() => {
-        const json = createJsonReporter(input.write);
-        return (e: PlayEvent) => json({ ...e, ...input.tag } as PlayEvent);
-      })()
+    ? (e: PlayEvent) => input.write(formatJsonEvent({ ...e, ...input.tag } as PlayEvent))
     : createTextReporter({
         write: input.write,
         warn: input.warn,
@@ -80,23 +71,31 @@ export async function runWatchPlay(input: PlayRunInput): Promise<PlayRunResult> 
         verbosity: input.verbosity,
         columns: 79,
       });
-  const ssh = createSshConnector({
-    env: input.env,
-    homeDir: input.homeDir,
-    defaultUser: input.env.USER || input.env.LOGNAME,
-    onWarning: (m) => input.warn(`[WARNING]: ${m}\n`),
-  });
   try {
-    const result = await runPlaybook(prepared.value, {
-      check: false,
-      forks: 1,
-      verbosity: input.verbosity,
-      services: { connect: ssh.connect, env: input.env, cwd: input.cwd },
-      onEvent: report,
-      signal: input.signal,
-    });
+    const result = await runPlaySession(
+      {
+        playbook: input.playbook,
+        inventory: { type: "memory", inventory: input.inventory, name: input.name },
+        // Data, not text to split: one JSON mapping, parsed back into the same values.
+        extraVars: [JSON.stringify(input.extraVars)],
+        forks: 1,
+        verbosity: input.verbosity,
+      },
+      {
+        env: input.env,
+        cwd: input.cwd,
+        homeDir: input.homeDir,
+        stateDir: input.stateDir,
+        cacheDir: input.cacheDir,
+        report,
+        note: (n) => input.warn(n.level === "warning" ? `[WARNING]: ${n.message}\n` : `${n.message}\n`),
+        signal: input.signal,
+      },
+    );
+    if (result.kind !== "run") return { exitCode: result.exitCode, interrupted: false };
     return { exitCode: result.exitCode, interrupted: result.interrupted };
-  } finally {
-    await ssh.close();
+  } catch (err) {
+    if (err instanceof UsageError) return { exitCode: 2, interrupted: false, problem: err.message };
+    throw err;
   }
 }

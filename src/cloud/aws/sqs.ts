@@ -71,34 +71,12 @@ export async function createSqsApi(settings: SqsSettings): Promise<SqsApi> {
   return {
     region: settings.region,
 
-    async receive({ queueUrl, max, waitSeconds, visibilityTimeout, signal }) {
-      if (signal?.aborted) return [];
+    async receive(input) {
+      if (input.signal?.aborted) return [];
       try {
-        const out = await client.send(
-          new sdk.ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: max,
-            WaitTimeSeconds: waitSeconds,
-            VisibilityTimeout: visibilityTimeout,
-            MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-          }),
-          { abortSignal: signal },
-        );
-        return (out.Messages ?? []).flatMap((m) =>
-          m.MessageId && m.ReceiptHandle
-            ? [
-                {
-                  id: m.MessageId,
-                  receiptHandle: m.ReceiptHandle,
-                  body: m.Body ?? "",
-                  receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-                  sentAt: m.Attributes?.SentTimestamp ? Number(m.Attributes.SentTimestamp) : undefined,
-                },
-              ]
-            : [],
-        );
+        return await receiveMessages(client, sdk, input);
       } catch (err) {
-        if (signal?.aborted) return [];
+        if (input.signal?.aborted) return [];
         throw wrapAwsError(
           err,
           { service: "sqs", operation: "ReceiveMessage", region: settings.region },
@@ -141,4 +119,36 @@ export async function createSqsApi(settings: SqsSettings): Promise<SqsApi> {
       client.destroy();
     },
   };
+}
+
+type ReceiveInput = Parameters<SqsApi["receive"]>[0];
+
+async function receiveMessages(
+  client: SQSClient,
+  sdk: typeof import("@aws-sdk/client-sqs"),
+  { queueUrl, max, waitSeconds, visibilityTimeout, signal }: ReceiveInput,
+): Promise<SqsMessage[]> {
+  const out = await client.send(
+    new sdk.ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: max,
+      WaitTimeSeconds: waitSeconds,
+      VisibilityTimeout: visibilityTimeout,
+      MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+    }),
+    { abortSignal: signal },
+  );
+  return (out.Messages ?? []).flatMap((m) =>
+    m.MessageId && m.ReceiptHandle
+      ? [
+          {
+            id: m.MessageId,
+            receiptHandle: m.ReceiptHandle,
+            body: m.Body ?? "",
+            receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+            sentAt: m.Attributes?.SentTimestamp ? Number(m.Attributes.SentTimestamp) : undefined,
+          },
+        ]
+      : [],
+  );
 }
