@@ -60,7 +60,9 @@ export async function startWatcher(o: WatcherOptions): Promise<Watcher> {
     homeDir: o.homeDir,
     stateDir: o.stateDir,
     cacheDir: o.cacheDir,
-    heartbeatInterval: createHeartbeatIntervals(config.heartbeat_interval),
+    heartbeatInterval: createHeartbeatIntervals(config.heartbeat_interval, (text) =>
+      log.line({ what: "warning", level: "warn", text }),
+    ),
     done: new BoundedSet(),
     reported: new BoundedSet(),
     serialize: createKeyedSerializer(),

@@ -33,28 +33,39 @@ export async function completeAction(
   }
 }
 
-/** Seconds between heartbeats: configured, else half the hook's timeout, else 15. */
-export function createHeartbeatIntervals(configured: number | undefined) {
-  const known = new Map<string, Promise<number>>();
-  return (api: AwsApi, asgName: string, hookName: string): Promise<number> => {
-    if (configured !== undefined) return Promise.resolve(configured);
+/**
+ * Seconds between heartbeats: configured, else half the hook's timeout, else 15. A configured
+ * interval that is not shorter than the hook's timeout is reported once per hook (as the AWS
+ * node termination handler does): such heartbeats come too late to hold anything.
+ */
+export function createHeartbeatIntervals(configured: number | undefined, warn: (message: string) => void) {
+  const known = new Map<string, Promise<number | undefined>>();
+  const hookTimeout = (api: AwsApi, asgName: string, hookName: string) => {
     const key = `${api.region}/${asgName}/${hookName}`;
     let found = known.get(key);
     if (!found) {
       // autoscaling:DescribeLifecycleHooks is optional: without it, the safe default applies.
       found = api
         .describeLifecycleHooks(asgName, [hookName])
-        .then((hooks) => {
-          const timeout = hooks.find((h) => h.name === hookName)?.heartbeatTimeout;
-          return timeout ? Math.max(1, timeout / 2) : SAFE_HEARTBEAT_SEC;
-        })
-        .catch(() => {
-          known.delete(key);
-          return SAFE_HEARTBEAT_SEC;
-        });
+        .then((hooks) => hooks.find((h) => h.name === hookName)?.heartbeatTimeout)
+        .catch(() => undefined);
       known.set(key, found);
+      if (configured !== undefined) {
+        void found.then((timeout) => {
+          if (timeout !== undefined && configured >= timeout)
+            warn(
+              `heartbeat_interval ${configured} s is not shorter than hook ${hookName}'s ${timeout} s heartbeat timeout`,
+            );
+        });
+      }
     }
     return found;
+  };
+  return async (api: AwsApi, asgName: string, hookName: string): Promise<number> => {
+    const timeout = hookTimeout(api, asgName, hookName);
+    if (configured !== undefined) return configured;
+    const seconds = await timeout;
+    return seconds ? Math.max(1, seconds / 2) : SAFE_HEARTBEAT_SEC;
   };
 }
 
