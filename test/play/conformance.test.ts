@@ -1,27 +1,19 @@
 // The same plays under the real ansible-playbook and under `rollcall play`: per host, which tasks
 // ran and their outcome (and message), the recap counts, and the exit code must match.
 // Runs whenever ansible-playbook is installed; required (fails) when CI=true.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostStats, PlayEvent } from "../../src/play/events.js";
+import { ansibleEnv, hasAnsible, parseAnsibleJson } from "../helpers/ansible.js";
 import { play, tempDir } from "./support.js";
 
 const HOSTS = "h1,h2,h3,h4,h5,h6,h7,";
 const SCENARIOS = join(import.meta.dirname, "conformance");
 
-function findAnsible(): string | undefined {
-  try {
-    return (
-      execFileSync("sh", ["-c", "command -v ansible-playbook"], { encoding: "utf8" }).trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
-const ansible = findAnsible();
+const ansible = hasAnsible ? "ansible-playbook" : undefined;
 
 /** Pick one side of every ⟪jinja¦handlebars⟫ marker. */
 function forEngine(text: string, engine: "jinja" | "handlebars"): string {
@@ -53,14 +45,8 @@ function line(task: string, r: Record<string, unknown>): string {
   return `${task}: ${outcomeOf(r)}${msg}${elapsed}`;
 }
 
-interface AnsibleJson {
-  plays: { tasks: { task: { name: string }; hosts: Record<string, Record<string, unknown>> }[] }[];
-  stats: Record<string, Record<string, number>>;
-}
-
 function ansibleTrace(stdout: string, code: number): Trace {
-  // pause prints to stdout before the JSON document.
-  const doc = JSON.parse(stdout.slice(stdout.search(/^\{/m))) as AnsibleJson;
+  const doc = parseAnsibleJson(stdout);
   const hosts: Record<string, string[]> = {};
   for (const p of doc.plays) {
     for (const t of p.tasks) {
@@ -101,18 +87,7 @@ function rollcallTrace(events: PlayEvent[], code: number): Trace {
 }
 
 function runAnsible(file: string, args: string[], dir: string): Promise<Trace> {
-  const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: dir,
-    LANG: "C.UTF-8",
-    ANSIBLE_STDOUT_CALLBACK: "json",
-    ANSIBLE_PYTHON_INTERPRETER: "auto_silent",
-    ANSIBLE_RETRY_FILES_ENABLED: "0",
-    ANSIBLE_NOCOLOR: "1",
-    ANSIBLE_DEPRECATION_WARNINGS: "0",
-    ANSIBLE_LOCALHOST_WARNING: "0",
-    ANSIBLE_LOCAL_TEMP: join(dir, ".ansible-tmp"),
-  };
+  const env = ansibleEnv(dir);
   return new Promise((resolve, reject) => {
     execFile(
       ansible!,
