@@ -1,6 +1,7 @@
 // `rollcall play`'s run journal, resume, Ctrl-C and inventory-cache wiring (kept out of play.ts so
 // that file stays about arguments and reporters). Only cli/ prints or touches the process.
 import { resolve } from "node:path";
+import { ExitCode } from "../errors.js";
 import type { PlayEvent, PlayInfo } from "../play/events.js";
 import { openRunJournal, type RunJournal } from "../play/journal/journal.js";
 import { createSpotinstClientPool } from "../play/recycle/spotinst-client.js";
@@ -189,7 +190,7 @@ export function installInterruptHandlers(
     if (presses === 1) {
       onFirst();
       controller.abort();
-    } else exitNow(130);
+    } else exitNow(ExitCode.interrupted);
   };
   const onSigterm = () => controller.abort();
   process.on("SIGINT", onSigint);

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { createLogUpdate } from "log-update";
 import type { Argv, CommandModule } from "yargs";
 import yargs from "yargs";
-import { ExitCode, RollcallError, UsageError } from "../errors.js";
+import { ExitCode, InputError, RollcallError, SetupError, UsageError } from "../errors.js";
 import type { Inventory, InventoryNote } from "../inventory/model.js";
 import { createSshConnector } from "../play/connection/ssh.js";
 import type { PlayEvent } from "../play/events.js";
@@ -132,10 +132,10 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`--forks: expected a whole number ≥ 1, got ${args.forks}`);
   const loaded = await loadPlaybook(args.playbook, ctx.cwd);
-  if (!loaded.ok) throw new UsageError(loaded.issues);
+  if (!loaded.ok) throw new InputError(loaded.issues);
   const playbook = loaded.value;
   const extra = await parseExtraVars(args["extra-vars"] ?? [], ctx.cwd);
-  if (extra.issues.length > 0) throw new UsageError(extra.issues);
+  if (extra.issues.length > 0) throw new InputError(extra.issues);
   const inventorySpec = args.inventory ?? ctx.env.ROLLCALL_CONFIG;
   const syntaxOnly = args["syntax-check"] === true;
   if (syntaxOnly && !inventorySpec) {
@@ -156,7 +156,7 @@ export async function runPlay(args: PlayArgs, ctx: CliContext, deps: PlayDeps = 
   );
   const limit = args.limit?.startsWith("@") ? await readLimitFile(args.limit.slice(1), ctx) : args.limit;
   const prepared = await preparePlaybook(playbook, inventory, { extraVars: extra.vars, limit, env: ctx.env });
-  if (!prepared.ok) throw new UsageError(prepared.issues);
+  if (!prepared.ok) throw new InputError(prepared.issues);
   if (syntaxOnly) return ctx.stdout(`\nplaybook: ${playbook.file}\n`);
   if (args["list-hosts"] || args["list-tasks"]) {
     if (args["list-hosts"]) ctx.stdout(formatHostList(prepared.value));
@@ -265,10 +265,13 @@ async function inventoryFor(
   });
 }
 
-/** Loaded on demand: listing or syntax-checking with a host list never needs the cloud sources. */
+/**
+ * A rollcall config or any of Ansible's inventory forms (file, script, directory), told apart by
+ * content. Loaded on demand: a host list never needs the cloud sources.
+ */
 const loadInventoryModule: LoadInventory = async (file, options) => {
-  const { loadInventory } = await import("../inventory/collect.js");
-  return loadInventory(file, options);
+  const { loadInventorySource } = await import("../inventory/ansible/load.js");
+  return loadInventorySource(file, options);
 };
 
 /** `~/…` is left for the SSH layer to expand against the home dir; anything else is from the cwd. */
@@ -285,7 +288,7 @@ async function readLimitFile(file: string, ctx: CliContext): Promise<string> {
       .filter(Boolean)
       .join(",");
   } catch {
-    throw new UsageError(`--limit @${file}: cannot read ${file}`);
+    throw new SetupError(`--limit @${file}: cannot read ${file}`);
   }
 }
 

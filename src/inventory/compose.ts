@@ -1,6 +1,6 @@
 // `compose:` — extra hostvars computed from each host's vars with Handlebars, the same template
 // language plays use. Handlebars is only loaded when a config has compose entries.
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { Vars } from "./model.js";
 
 export type ComposeSpec = Record<string, string | number | boolean>;
@@ -20,7 +20,7 @@ export async function createComposer(
       template({});
     } catch (err) {
       if (!/not defined|Missing helper/.test(String(err))) {
-        throw new UsageError(`${file}: compose.${name}: invalid template: ${firstLine(err)}`);
+        throw new InputError(`${file}: compose.${name}: invalid template: ${firstLine(err)}`);
       }
     }
     template = Handlebars.compile(value, { noEscape: true, strict: true });
@@ -30,7 +30,7 @@ export async function createComposer(
         try {
           return template(vars);
         } catch (err) {
-          throw new UsageError(`${file}: compose.${name}: ${firstLine(err)}`);
+          throw new InputError(`${file}: compose.${name}: ${firstLine(err)}`);
         }
       },
     };

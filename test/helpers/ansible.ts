@@ -19,6 +19,7 @@ export function ansibleEnv(home: string, extra: Record<string, string> = {}): Re
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: home,
     LANG: "C.UTF-8",
+    PYTHONDONTWRITEBYTECODE: "1",
     ANSIBLE_CALLBACK_PLUGINS: CALLBACK_DIR,
     ANSIBLE_STDOUT_CALLBACK: "rollcall_json",
     ANSIBLE_PYTHON_INTERPRETER: "auto_silent",

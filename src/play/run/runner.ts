@@ -1,6 +1,7 @@
 // The playbook runner: plays → serial batches → lockstep steps. It emits events, never prints,
 // and returns a PlayResult with the recap and Ansible's exit code.
 import { setMaxListeners } from "node:events";
+import { ExitCode } from "../../errors.js";
 import type { HostStats, PlayEvent, PlayInfo, PlayResult } from "../events.js";
 import type { PlayServices } from "../modules/types.js";
 import { type RunState, runBatch } from "./batch.js";
@@ -109,14 +110,14 @@ export async function runPlaybook(prepared: PreparedRun, options: RunOptions): P
     if (stop) break;
   }
   const exitCode = interrupted
-    ? 130
+    ? ExitCode.interrupted
     : breakPlay && state.failed.size > 0
-      ? 2
+      ? ExitCode.hostsFailed
       : state.unreachable.size > 0
-        ? 4
+        ? ExitCode.unreachable
         : state.failed.size > 0
-          ? 2
-          : 0;
+          ? ExitCode.hostsFailed
+          : ExitCode.ok;
   const stats: Record<string, HostStats> = {};
   for (const h of [...state.stats.keys()].sort()) stats[h] = state.stats.get(h)!;
   const elapsedMs = now() - started;

@@ -28,7 +28,14 @@ class CallbackModule(CallbackBase):
         self.results = []
 
     def v2_playbook_on_play_start(self, play):
-        self.results.append({"play": {"name": play.get_name()}, "tasks": []})
+        entry = {"play": {"name": play.get_name()}, "tasks": []}
+        # The batch this run of the play covers (ansible-playbook restricts the inventory to it).
+        # Private, but it gives the run order of `serial` batches without running a task.
+        inventory = getattr(getattr(play, "_variable_manager", None), "_inventory", None)
+        restriction = getattr(inventory, "_restriction", None)
+        if restriction is not None:
+            entry["play"]["batch"] = sorted(restriction)
+        self.results.append(entry)
 
     def _new_task(self, task):
         if not self.results:
