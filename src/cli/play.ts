@@ -297,7 +297,6 @@ async function readLimitFile(file: string, ctx: CliContext): Promise<string> {
  * For tests and the conformance harness until the lead registers the command in main.ts.
  */
 export async function runPlayArgv(argv: string[], ctx: CliContext, deps: PlayDeps = {}): Promise<number> {
-  let usage: string | undefined;
   try {
     await yargs(["play", ...argv])
       .scriptName("rollcall")
@@ -305,8 +304,8 @@ export async function runPlayArgv(argv: string[], ctx: CliContext, deps: PlayDep
       .strict()
       .exitProcess(false)
       .fail((msg, err) => {
-        if (err) throw err;
-        usage = msg;
+        // Throwing (not just noting the message) is what stops yargs from running the handler.
+        throw err ?? new UsageError(msg);
       })
       .parseAsync();
   } catch (err) {
@@ -316,10 +315,6 @@ export async function runPlayArgv(argv: string[], ctx: CliContext, deps: PlayDep
     }
     ctx.stderr(`rollcall: internal error: ${(err as Error).message}\n`);
     return ExitCode.internal;
-  }
-  if (usage) {
-    ctx.stderr(`rollcall: ${usage}\n`);
-    return ExitCode.usage;
   }
   return ctx.exitCode;
 }
