@@ -186,6 +186,7 @@ describe("conformance with ansible-playbook", () => {
     "i-parse-error.yml",
     "j-unknown-module.yml",
     "k-bad-option.yml",
+    "l-block-delegate-kv.yml",
   ]) {
     it.runIf(ansible)(`${name}: same tasks, outcomes, recap and exit code`, () => {
       const r = results.get(name);

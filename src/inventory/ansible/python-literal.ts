@@ -5,7 +5,8 @@
 /** The value of a Python literal, or `text` unchanged when it is not one. */
 export function parsePythonValue(text: string): unknown {
   try {
-    const p = new LiteralParser(text);
+    // Python (3.10+) drops leading spaces and tabs before parsing.
+    const p = new LiteralParser(text.replace(/^[ \t]+/, ""));
     const value = p.parseExpression();
     p.skipSpace();
     // Python source may end in a comment: `42  # the answer` is 42.
@@ -35,10 +36,7 @@ const ESCAPES: Record<string, string> = {
 
 class LiteralParser {
   private i = 0;
-  constructor(private readonly s: string) {
-    // Python refuses leading whitespace (an IndentationError): the text stays a string.
-    if (/^\s/.test(s)) throw new NotLiteral();
-  }
+  constructor(private readonly s: string) {}
 
   atEnd(): boolean {
     return this.i >= this.s.length;
