@@ -50,8 +50,7 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
   checkMode: "supported",
   check(p) {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
-    if (p.poll_interval !== undefined && !(p.poll_interval > 0))
-      return "poll_interval must be > 0 (seconds)";
+    if (p.poll_interval !== undefined && !(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
     if (p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
     return undefined;
   },
