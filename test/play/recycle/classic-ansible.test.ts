@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
 import { startSimulator } from "../../../src/sim/index.js";
 import { memoryContext } from "../support.js";
 import { apiActions } from "./support.js";
@@ -38,10 +38,10 @@ describe("the classic Ansible recycle playbook, unchanged", () => {
       // One cache per run: the second must see the addresses the first recycle gave.
       XDG_CACHE_HOME: join(dir, `cache-${inventory.replace(/\W/g, "_")}`),
     } as Record<string, string>);
-    const code = await runPlayArgv(
-      [playbook, "-i", resolve(inventory), "-e", "spotinst_poll_interval=0.05"],
+    const code = await runCli(
+      ["play", playbook, "-i", resolve(inventory), "-e", "spotinst_poll_interval=0.05"],
       ctx,
-      { showElapsed: false },
+      { play: { showElapsed: false } },
     );
     const out = ctx.out.join("") + ctx.err.join("");
     expect(code, out).toBe(0);
