@@ -1,7 +1,7 @@
 // The inventory config file (`-c FILE`, `-i FILE`, ROLLCALL_CONFIG): which sources to read and
 // how to shape hosts and groups. Every option is documented in inventories/spotinst.example.yml.
 import { z } from "zod";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { awsSourceSchema } from "./aws-source.js";
 import { readYamlFile, validate, type YamlSource } from "./yaml.js";
 
@@ -130,14 +130,14 @@ export interface LoadedConfig {
 
 export async function loadInventoryConfig(file: string): Promise<LoadedConfig> {
   const parsed = await readYamlFile(file);
-  if (!parsed.ok) throw new UsageError(parsed.issues);
+  if (!parsed.ok) throw new InputError(parsed.issues);
   if (parsed.value.value === null || parsed.value.value === undefined) {
-    throw new UsageError([
+    throw new InputError([
       { message: "empty config: expected a mapping with a sources: list", at: { file, line: 1, col: 1 } },
     ]);
   }
   const checked = validate(inventoryConfigSchema, parsed.value);
-  if (!checked.ok) throw new UsageError(checked.issues);
+  if (!checked.ok) throw new InputError(checked.issues);
   return { file, config: checked.value, yaml: parsed.value };
 }
 

@@ -5,8 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError, parseYaml, positionOf } from "../../config/yaml.js";
-import type { Issue, SourcePosition } from "../../errors.js";
-import { didYouMean } from "../../errors.js";
+import { didYouMean, ExitCode, type Issue, type SourcePosition } from "../../errors.js";
 import type { Inventory, Vars } from "../../inventory/model.js";
 import {
   compileTemplate,
@@ -59,7 +58,10 @@ export async function preparePlaybook(
     else {
       limited = new Set(matchPattern(opts.limit, view).hosts);
       if (limited.size === 0)
-        issues.push({ message: `--limit "${opts.limit}" matches no hosts in the inventory` });
+        issues.push({
+          message: `--limit "${opts.limit}" matches no hosts in the inventory`,
+          exitCode: ExitCode.error,
+        });
     }
   }
   const plays: PreparedPlay[] = [];
@@ -117,7 +119,13 @@ async function loadVarsFile(
   try {
     text = await readFile(resolve(playbook.dir, name), "utf8");
   } catch (err) {
-    return [{ message: `vars_files: cannot read ${name}: ${describeFsError(err)}`, at: vf.at }];
+    return [
+      {
+        message: `vars_files: cannot read ${name}: ${describeFsError(err)}`,
+        at: vf.at,
+        exitCode: ExitCode.error,
+      },
+    ];
   }
   const parsed = parseYaml(text, name);
   if (!parsed.ok) return parsed.issues;
