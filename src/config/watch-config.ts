@@ -17,8 +17,11 @@ const dataVars = z.record(z.string(), z.unknown()).superRefine((vars, ctx) => {
         path,
         message: "vars here are values, not templates: put templates in the play's own vars",
       });
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, i]);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    }
   };
   for (const [k, v] of Object.entries(vars)) walk(v, [k]);
 });
