@@ -17,6 +17,8 @@ export interface SimArgs {
   retryAfter: number;
   timeScale: number;
   seed: number;
+  spotInterruption?: string[];
+  rebalance?: string[];
 }
 
 export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
@@ -58,6 +60,17 @@ export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
           type: "number",
           default: 1,
           describe: "seed for ids and fault sequences",
+        })
+        .option("spot-interruption", {
+          type: "string",
+          array: true,
+          describe:
+            "INSTANCE-ID or ASG[@SECONDS]: queue a spot interruption warning (simulated seconds, default 30)",
+        })
+        .option("rebalance", {
+          type: "string",
+          array: true,
+          describe: "INSTANCE-ID or ASG[@SECONDS]: queue a rebalance recommendation",
         }) as unknown as Argv<SimArgs>,
     handler: async (args: ArgumentsCamelCase<SimArgs>) => {
       // Installed before anything starts, so a signal during startup still closes cleanly
@@ -115,8 +128,13 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
     problems.push(`--host must be an IPv4 address in 127.0.0.0/8, got ${args.host}`);
   if (problems.length === 0 && args.faultRate + args.hangRate > 1)
     problems.push("--fault-rate plus --hang-rate must not exceed 1");
+  const instanceEvents = [
+    ...(args.spotInterruption ?? []).map((s) => instanceEvent("spot-interruption", s, problems)),
+    ...(args.rebalance ?? []).map((s) => instanceEvent("rebalance", s, problems)),
+  ];
   if (problems.length > 0) throw new UsageError(problems.map((message) => ({ message })));
   return {
+    instanceEvents,
     host: args.host,
     spotinstPort: args.port,
     awsPort: args.awsPort ?? 0,
@@ -127,6 +145,14 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
     timeScale: args.timeScale,
     seed: args.seed,
   };
+}
+
+/** `i-0abc…@45` or `kafka-asg-prod` (its oldest InService member), 30 simulated seconds in by default. */
+function instanceEvent(kind: "spot-interruption" | "rebalance", spec: string, problems: string[]) {
+  const m = /^([^@\s]+)(?:@(\d+(?:\.\d+)?))?$/.exec(spec);
+  if (!m)
+    problems.push(`--${kind}: expected INSTANCE-ID or ASG, optionally @SECONDS, got ${JSON.stringify(spec)}`);
+  return { kind, target: m?.[1] ?? spec, afterSec: m?.[2] ? Number(m[2]) : 30 };
 }
 
 function describeStartFailure(err: unknown, args: SimArgs): unknown {

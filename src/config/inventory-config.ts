@@ -71,7 +71,10 @@ export const staticSourceSchema = z.strictObject({
 });
 
 const keyedGroupSchema = z.strictObject({
-  /** A hostvar name, or `tags.<Key>` for a tag of the group (Spotinst) or instance (EC2). */
+  /**
+   * A hostvar name, `tags.<Key>` for a tag of the group (Spotinst) or instance (EC2), or an
+   * expression over the host's vars (`ec2_tags['aws:autoscaling:groupName']`, see docs/templates.md).
+   */
   key: z.string().min(1),
   prefix: z.string().default(""),
   separator: z.string().default("_"),
@@ -99,7 +102,7 @@ export const inventoryConfigSchema = z.strictObject({
   /** Add parent groups `elastigroups` / `autoscaling_groups` over the per-group groups. */
   parent_groups: z.boolean().default(true),
   keyed_groups: z.array(keyedGroupSchema).default([]),
-  /** Extra hostvars: name → Handlebars template over the host's vars (a literal is fine). */
+  /** Extra hostvars: name → template (Handlebars or Jinja) over the host's vars; a literal is fine. */
   compose: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   cache: z
     .strictObject({
@@ -110,6 +113,7 @@ export const inventoryConfigSchema = z.strictObject({
     .default({ enabled: true, ttl: 300 }),
   /** Sections other commands read (validated by them). */
   roster: z.record(z.string(), z.unknown()).optional(),
+  watch: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;

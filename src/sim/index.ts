@@ -3,7 +3,7 @@
 // state: `rollcall sim` and the tests both call this.
 import { isIPv4 } from "node:net";
 import { UsageError } from "../errors.js";
-import { type AwsSim, startAwsSim } from "./aws/index.js";
+import { type AwsSim, type InstanceEventOptions, startAwsSim } from "./aws/index.js";
 import { claimIpAllocator, createIpAllocator, type IpAllocator } from "./core/addresses.js";
 import { createClock } from "./core/clock.js";
 import { createFaultPlan } from "./core/faults.js";
@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   logRequests?: boolean;
   /** Something failed while running, e.g. a listener would not open (the sim keeps going). */
   onIncident?: (incident: SimIncident) => void;
+  /** Spot interruptions / rebalance recommendations to inject after some simulated seconds. */
+  instanceEvents?: (InstanceEventOptions & { afterSec: number })[];
 }
 
 export interface Simulator {
@@ -96,7 +98,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       },
       close: () => server.close(),
     });
-    const aws = await startAwsSim(shared, fleet.aws, { port: options.awsPort ?? 0 });
+    const aws = await startAwsSim(shared, fleet.aws, {
+      port: options.awsPort ?? 0,
+      instanceEvents: options.instanceEvents,
+      onIncident: (message) => options.onIncident?.({ subject: "aws", message }),
+    });
     parts.push(aws);
     await world.start();
 

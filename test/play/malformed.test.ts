@@ -133,8 +133,23 @@ const cases: Case[] = [
   },
   {
     name: "template syntax error",
-    playbook: tasks(`    - debug:\n        msg: ‸"{{ a == b }}"\n`),
-    message: "debug.msg: invalid template: unexpected equals",
+    playbook: tasks(`    - debug:\n        msg: ‸"{{ a == }}"\n`),
+    message: "debug.msg: invalid template: unexpected token: }}",
+  },
+  {
+    name: "ambiguous template (Handlebars path or Jinja subtraction)",
+    playbook: tasks(`    - debug:\n        msg: ‸"{{ a-b }}"\n`),
+    message: 'debug.msg: "{{ a-b }}" is ambiguous',
+  },
+  {
+    name: "template mixing Handlebars and Jinja",
+    playbook: tasks(`    - debug: {}\n      when: ‸"{{ default x 1 }} {{ y | int }}"\n`),
+    message: "when: mixes Handlebars ({{ default x 1 }}) and Jinja ({{ y | int }}) in one value",
+  },
+  {
+    name: "Jinja syntax error in a bare condition",
+    playbook: tasks(`    - debug: {}\n      when: ‸result.rc ==\n`),
+    message: "when: invalid template: unexpected token",
   },
   {
     name: "unknown helper",

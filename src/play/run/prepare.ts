@@ -13,6 +13,7 @@ import {
   isTemplate,
   renderString,
   TemplateError,
+  trustTemplates,
 } from "../../template/engine.js";
 import { type InventoryView, viewOf } from "../hosts/inventory.js";
 import { matchPattern, patternProblem } from "../hosts/patterns.js";
@@ -69,7 +70,9 @@ export async function preparePlaybook(
     let pattern = play.hosts;
     try {
       if (isTemplate(pattern))
-        pattern = String(renderString(pattern, { vars: { ...play.vars, ...opts.extraVars }, env: opts.env }));
+        pattern = String(
+          renderString(pattern, { vars: { ...trustTemplates(play.vars), ...opts.extraVars }, env: opts.env }),
+        );
     } catch (err) {
       issues.push({ message: `hosts: ${(err as Error).message}`, at: play.hostsAt });
       continue;
@@ -83,7 +86,12 @@ export async function preparePlaybook(
     const hosts = limited ? matched.hosts.filter((h) => limited.has(h)) : matched.hosts;
     const vars = { ...play.vars };
     for (const vf of play.varsFiles) {
-      const loaded = await loadVarsFile(playbook, vf, { ...vars, ...opts.extraVars }, opts.env);
+      const loaded = await loadVarsFile(
+        playbook,
+        vf,
+        { ...trustTemplates(vars), ...opts.extraVars },
+        opts.env,
+      );
       if (Array.isArray(loaded)) issues.push(...loaded);
       else Object.assign(vars, loaded);
     }
