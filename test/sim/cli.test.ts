@@ -36,7 +36,6 @@ const ARGS: SimArgs = {
   latencyMs: 0,
   faultRate: 0,
   hangRate: 0,
-  retryAfter: 1,
   timeScale: 1000,
   seed: 1,
 };

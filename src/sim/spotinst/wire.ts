@@ -1,5 +1,5 @@
 // The simulator's own wire shapes of the Spotinst REST API subset it serves, written from Spot's
-// published API reference (docs/reference/spotinst-api.md) and deliberately independent of the
+// published API reference (as summarised in src/sim/README.md) and deliberately independent of the
 // client's cloud/spotinst/types.ts: if the client misreads a field, a fake built from the client's
 // types would repeat the mistake and every test would still pass. The contract test
 // (test/sim/spotinst-contract.test.ts) checks these answers against the documented field list.
@@ -87,14 +87,39 @@ export interface SpotinstApiErrorItem {
   field?: string;
 }
 
-/** The envelope every response (success or error) comes in. */
-export interface SpotinstEnvelope<T> {
-  request: { id: string; url: string; method: string; timestamp: string };
-  response: {
-    status: { code: number; message: string };
-    kind?: string;
-    items?: T[];
-    count?: number;
-    errors?: SpotinstApiErrorItem[];
-  };
+export interface RequestEcho {
+  id: string;
+  url: string;
+  method: string;
+  timestamp: string;
 }
+
+export interface ResponseStatus {
+  code: number;
+  message: string;
+}
+
+/** A list (even of one object: GET /aws/ec2/group/{id} answers in items[0]). */
+export interface ListEnvelope<T> {
+  request: RequestEcho;
+  response: { status: ResponseStatus; kind: string; items: T[]; count: number };
+}
+
+/** recycle / pause / resume / deallocate: a status and nothing else. */
+export interface ActionEnvelope {
+  request: RequestEcho;
+  response: { status: ResponseStatus };
+}
+
+export interface ErrorEnvelope {
+  request: RequestEcho;
+  response: { status: ResponseStatus; errors: SpotinstApiErrorItem[] };
+}
+
+/** Spot's documented 429: a `data` string and no `errors[]`. */
+export interface RateLimitedEnvelope {
+  request: RequestEcho;
+  response: { status: ResponseStatus; data: "Rate limit exceeded" };
+}
+
+export type SpotinstEnvelope = ListEnvelope<unknown> | ActionEnvelope | ErrorEnvelope | RateLimitedEnvelope;

@@ -112,6 +112,10 @@ export function createSpotinstWorld(
       incidents.push(incident);
       options.onIncident?.(incident);
     },
+    dropSsi(ssi) {
+      const group = groupsById.get(ssi.groupId);
+      if (group) group.ssis = group.ssis.filter((s) => s !== ssi);
+    },
   };
 
   reserveFleetIds(fleet, ids);
