@@ -1,6 +1,6 @@
 // Wire types of the Spotinst (Spot.io) Elastigroup REST API subset the client reads.
 // The simulator keeps its own copy (sim/spotinst/wire.ts) on purpose: an independent fake catches
-// a field the client misreads. Shapes follow docs/reference/spotinst-api.md.
+// a field the client misreads. Shapes and fields are described in docs/spotinst.md.
 
 export type StatefulState =
   | "ACTIVE"
@@ -95,5 +95,7 @@ export interface SpotinstEnvelope<T> {
     items?: T[];
     count?: number;
     errors?: SpotinstApiErrorItem[];
+    /** Spot's 429 body carries "Rate limit exceeded" here instead of errors[]. */
+    data?: unknown;
   };
 }
