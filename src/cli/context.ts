@@ -10,6 +10,8 @@ export interface CliContext {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
+  /** Where live progress (countdowns) may be drawn. */
+  stderrIsTTY?: boolean;
   /** Set by a command that finished with a non-zero outcome but no error (e.g. failed hosts). */
   exitCode: number;
 }
@@ -22,6 +24,7 @@ export function createProcessContext(): CliContext {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
     exitCode: 0,
   };
 }

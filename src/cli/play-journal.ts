@@ -1,6 +1,7 @@
 // `rollcall play`'s run journal, resume, Ctrl-C and inventory-cache wiring (kept out of play.ts so
 // that file stays about arguments and reporters). Only cli/ prints or touches the process.
 import { resolve } from "node:path";
+import { describeRateLimitWait } from "../cloud/spotinst/rate-limit.js";
 import type { PlayEvent, PlayInfo } from "../play/events.js";
 import { openRunJournal, type RunJournal } from "../play/journal/journal.js";
 import { createSpotinstClientPool } from "../play/recycle/spotinst-client.js";
@@ -143,6 +144,9 @@ export function runServices(ctx: CliContext, signal: AbortSignal, verbosity: num
         ctx.stderr(
           `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts})\n`,
         );
+    },
+    onRateLimitWait: (w) => {
+      if (verbosity >= 1) ctx.stderr(`spotinst: ${describeRateLimitWait(w)}\n`);
     },
   });
   return { spotinst };

@@ -26,6 +26,7 @@ import {
   settleBeforeResume,
   wireRunJournal,
 } from "./play-journal.js";
+import { SPOTINST_RATE_LIMIT_HELP } from "./spotinst-help.js";
 
 export interface PlayArgs {
   playbook: string;
@@ -76,7 +77,7 @@ export function playCommand(ctx: CliContext, deps: PlayDeps = {}): CommandModule
   return {
     command: "play <playbook>",
     describe: "run the plays of a playbook (Ansible-like)",
-    builder: (y: Argv) => playOptions(y) as unknown as Argv<PlayArgs>,
+    builder: (y: Argv) => playOptions(y).epilogue(SPOTINST_RATE_LIMIT_HELP) as unknown as Argv<PlayArgs>,
     handler: (args) => runPlay(args, ctx, deps),
   };
 }

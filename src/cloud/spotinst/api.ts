@@ -77,6 +77,8 @@ export interface CallOptions {
   deadlineAt?: number;
   /** How an error names the deadline, e.g. "the inventory deadline (120 s, `deadline` in the config)". */
   deadlineName?: string;
+  /** Told about each rate-limit wait of this call (besides the client's onRateLimitWait). */
+  onRateLimitWait?: (wait: RateLimitWait) => void;
 }
 
 export interface SpotinstApi {
@@ -150,7 +152,7 @@ export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
         .acquire(route, {
           deadlineAt,
           ...(options.signal && { signal: options.signal }),
-          ...(options.onRateLimitWait && { onWait: options.onRateLimitWait }),
+          listeners: [options.onRateLimitWait, o.onRateLimitWait].filter((f) => f !== undefined),
         })
         .catch((err: unknown) => {
           if (!(err instanceof RateLimitDeadlineError)) throw err;

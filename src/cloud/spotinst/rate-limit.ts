@@ -46,7 +46,8 @@ export interface Ticket {
 export interface AcquireOptions {
   deadlineAt: number;
   signal?: AbortSignal;
-  onWait?: (wait: RateLimitWait) => void;
+  /** Told once per wait each (the same function is not told twice about one wait). */
+  listeners?: readonly ((wait: RateLimitWait) => void)[];
 }
 
 export interface Pacer {
@@ -150,9 +151,10 @@ export function createPacer(now: () => number = Date.now): Pacer {
         if (b.blockedUntil > t) {
           const waitMs = b.blockedUntil - t;
           if (b.blockedUntil > o.deadlineAt) throw new RateLimitDeadlineError(route, waitMs);
-          if (o.onWait && b.announced.get(o.onWait) !== b.episode) {
-            b.announced.set(o.onWait, b.episode);
-            o.onWait({
+          for (const listener of o.listeners ?? []) {
+            if (b.announced.get(listener) === b.episode) continue;
+            b.announced.set(listener, b.episode);
+            listener({
               route,
               waitMs,
               reason: b.blockReason,

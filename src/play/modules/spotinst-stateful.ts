@@ -28,8 +28,11 @@ const params = z.strictObject({
   wait_timeout: num().default(600),
   poll_interval: num().default(10),
   require_group_active: bool().default(true),
-  /** How long PAUSED may last inside a recycle before it counts as failed (recycle = pause + resume). */
-  paused_timeout: num().default(120),
+  /**
+   * How long PAUSED may last inside a recycle before it counts as failed. Default: the whole
+   * wait_timeout (a recycle is a pause then a resume; snapshots may keep it PAUSED for minutes).
+   */
+  paused_timeout: num().optional(),
 });
 type Params = z.output<typeof params>;
 
@@ -50,7 +53,7 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
   check(p) {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
     if (!(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
-    if (p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
+    if (p.paused_timeout !== undefined && p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
     return undefined;
   },
   run: (p, ctx) => runStateful(p, ctx),
@@ -91,7 +94,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
         ...(p.api_url && { apiUrl: p.api_url }),
         pollIntervalMs: p.poll_interval * 1000,
         waitTimeoutMs: timeoutMs,
-        pausedGraceMs: p.paused_timeout * 1000,
+        ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
       });
       issued = true;
     },
@@ -106,8 +109,6 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     waitTimeoutMs: timeoutMs,
     pollIntervalMs: p.poll_interval * 1000,
     check: ctx.checkMode,
-    // After a client give-up on a 429: at least a second, at most the usual 5 s.
-    throttleBackoffMs: Math.min(5_000, Math.max(1_000, p.poll_interval * 1000)),
     ...(inFlight && { inFlight }),
   };
   const warnings = p.state === "recycled" ? await rootVolumeWarnings(api, groupId) : [];
@@ -120,7 +121,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
             api,
             {
               ...common,
-              pausedGraceMs: p.paused_timeout * 1000,
+              ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
               // Only a resumed run can meet its own earlier recycle (see journal-port.ts).
               ...(journal?.resuming && { runStartedAt: journal.runStartedAt }),
             },
