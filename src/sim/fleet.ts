@@ -87,12 +87,13 @@ const rateLimitSchema = z.preprocess(
   z.strictObject({
     default: perMinute.default(DEFAULT_RATE_LIMIT),
     routes: z
-      .record(
-        z.string().refine((k) => routeKeys.includes(k), {
-          message: `expected one of: ${routeKeys.join(", ")}`,
-        }),
-        perMinute,
-      )
+      .record(z.string(), perMinute)
+      .superRefine((routes, ctx) => {
+        for (const key of Object.keys(routes)) {
+          if (routeKeys.includes(key)) continue;
+          ctx.addIssue({ code: "custom", path: [key], message: `expected one of: ${routeKeys.join(", ")}` });
+        }
+      })
       .default({}),
   }),
 );

@@ -177,6 +177,16 @@ const PHASES: Record<StatefulAction, Phase> = {
   },
 };
 
+/** The instance fails now, whatever it was doing: ERROR, no instance, ports closed. */
+export function failNow(deps: MachineDeps, group: MachineGroup, ssi: SimSsi): void {
+  ssi.cancelTimer?.();
+  ssi.cancelTimer = undefined;
+  ssi.pending = null;
+  closePorts(deps, ssi);
+  terminate(ssi);
+  setState(deps, group, ssi, "ERROR");
+}
+
 /** Start a new instance for the SSI: new id, launch time, root volume; a new IP unless persisted. */
 export function launch(deps: Pick<MachineDeps, "shared" | "ids">, group: MachineGroup, ssi: SimSsi): void {
   ssi.generation++;
