@@ -24,7 +24,8 @@ export interface FaultPlan {
   next(route: string): Fault;
   /** Make the next `count` requests whose route includes `match` (default: any) fail this way. */
   inject(kind: InjectedKind, count?: number, match?: string): void;
-  setRate(rate: number): void;
+  /** The share of requests that fail; `only` picks one kind (default: half throttles, half 5xx). */
+  setRate(rate: number, only?: "throttle" | "server-error"): void;
 }
 
 /** Reset seconds of injected throttles, in turn: short and long waits both get exercised. */
@@ -32,6 +33,7 @@ const THROTTLE_RESETS = [3, 7, 1, 12, 5] as const;
 
 export function createFaultPlan(options: FaultOptions = {}): FaultPlan {
   let rate = options.rate ?? 0;
+  let only: "throttle" | "server-error" | undefined;
   const hangRate = options.hangRate ?? 0;
   // A fixed cycle rather than random draws, so adding it left every seeded fault sequence as it was.
   let throttles = 0;
@@ -55,14 +57,18 @@ export function createFaultPlan(options: FaultOptions = {}): FaultPlan {
         return render(injected.kind);
       }
       if (hangRate > 0 && random() < hangRate) return { kind: "hang" };
-      if (rate > 0 && random() < rate) return render(random() < 0.5 ? "throttle" : "server-error");
+      if (rate > 0 && random() < rate) {
+        const kind = random() < 0.5 ? "throttle" : "server-error";
+        return render(only ?? kind);
+      }
       return { kind: "none" };
     },
     inject(kind, count = 1, match) {
       queue.push({ kind, remaining: count, match });
     },
-    setRate(next) {
+    setRate(next, kind) {
       rate = next;
+      only = kind;
     },
   };
 }
