@@ -110,6 +110,7 @@ describe("rollcall --list under Spot's rate limit", () => {
         /^rollcall: spotinst: rate limited on GET \/aws\/ec2\/group\/\{id\}\/statefulInstance: waiting \d+(\.\d+)? s$/,
       );
     expect(sim.spotinstStats.throttledByRoute).toEqual({});
+    expect(r.stdout + r.stderr).not.toContain(sim.env.SPOTINST_API_TOKEN);
   });
 
   it("a storm of 30 % 429s in Spot's shape: byte-identical output, and no retry before its Reset", async () => {
@@ -125,6 +126,7 @@ describe("rollcall --list under Spot's rate limit", () => {
     expect(stormy.stderr).toBe("");
     expect(stormy.code).toBe(0);
     expect(stormy.stdout).toBe(clean.stdout);
+    expect(stormy.stdout).not.toContain(sim.env.SPOTINST_API_TOKEN);
 
     const log = requestLog(sim).slice(before);
     const refused = log.filter((e) => e.status === 429);

@@ -2,7 +2,7 @@
 // against a simulator that allows 10 GETs per minute per route (the status polls included). The
 // client paces its polls by the headers instead of bursting into 429s.
 import { afterEach, describe, expect, it } from "vitest";
-import { apiActions, FAST, type RecycleRig, recycleFleet, SSIS, startRig } from "./support.js";
+import { apiActions, FAST, type RecycleRig, recycleFleet, SSIS, startRig, TOKEN } from "./support.js";
 
 describe("recycle-esg.yml under a rate limit", () => {
   let rig: RecycleRig | undefined;
