@@ -5,7 +5,7 @@ import {
   type SourceConfig,
   sourceLabel,
 } from "../config/inventory-config.js";
-import { RemoteError, RollcallError } from "../errors.js";
+import { ExitCode, RemoteError, RollcallError } from "../errors.js";
 import { buildInventory } from "./build.js";
 import { createComposer } from "./compose.js";
 import type { HostRecord, Inventory, InventoryNote } from "./model.js";
@@ -90,7 +90,7 @@ async function collectSource(
   cacheKeys: string[],
 ): Promise<HostRecord[]> {
   const impl = SOURCES[source.type];
-  if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, 2);
+  if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, ExitCode.usage);
   try {
     // The static source has nothing remote to cache.
     const cacheable = cache && source.type !== "static" && config.cache.ttl > 0;

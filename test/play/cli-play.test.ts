@@ -45,7 +45,7 @@ describe("rollcall play", () => {
 
   it("is a yargs command module", () => {
     const cmd = playCommand(memoryContext(work.dir));
-    expect(cmd.command).toBe("play <playbook>");
+    expect(cmd.command).toBe("play [playbook]");
   });
 
   it("--list-hosts and --list-tasks run nothing", async () => {

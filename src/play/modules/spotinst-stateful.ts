@@ -184,7 +184,7 @@ function reattachable(previous: unknown, issuedAt: string) {
 
 const fallbackPools = new WeakMap<PlayServices, SpotinstClientPool>();
 
-/** The CLI's shared pool; without one (tests, embedding), one pool per services object. */
+/** The session's shared pool; without one (tests, embedding), one pool per services object. */
 function poolOf(services: PlayServices): SpotinstClientPool {
   if (services.spotinst) return services.spotinst;
   let pool = fallbackPools.get(services);

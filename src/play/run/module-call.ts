@@ -11,7 +11,14 @@ import {
 } from "../connection/connection.js";
 import { toBoolean } from "../modules/params.js";
 import type { ModuleContext, ModuleProgress, ModuleResult } from "../modules/types.js";
-import { FieldError, inField, isLocalDelegate, renderField, type TaskRun } from "./engine.js";
+import {
+  FieldError,
+  inField,
+  isLocalDelegate,
+  renderField,
+  type TaskRun,
+  UNREACHABLE_DETAIL,
+} from "./engine.js";
 
 /** How often a long wait reports progress (and how long before it first does). */
 const PROGRESS_EVERY_MS = 1000;
@@ -56,7 +63,10 @@ export async function callModule(
     if (result) return result;
   } catch (err) {
     if (err instanceof FieldError) return { failed: true, msg: err.message };
-    if (err instanceof HostUnreachableError) return { unreachable: true, changed: false, msg: err.message };
+    if (err instanceof HostUnreachableError) {
+      const detail = { message: err.message, ...err.detail };
+      return { unreachable: true, changed: false, msg: err.message, [UNREACHABLE_DETAIL]: detail };
+    }
     return {
       failed: true,
       msg: `Unexpected failure during module execution: ${(err as Error).message ?? String(err)}`,
@@ -142,7 +152,7 @@ async function openConnection(
   }
   if (!engine.services.connect) {
     throw new HostUnreachableError(
-      `no ${connection} connection available for ${delegate ?? run.host} (rollcall runs tasks locally for now)`,
+      `no ${connection} connection available for ${delegate ?? run.host} (this run was given no way to open one)`,
     );
   }
   return engine.services.connect({

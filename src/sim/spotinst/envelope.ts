@@ -1,6 +1,7 @@
-// The Spotinst response envelope and how the fake renders faults in it. Shapes follow Spot's API
-// reference as summarised in src/sim/README.md: items even for one object, `errors[]` on failures,
-// action calls answered with a bare status, and the documented 429 with a `data` string.
+// The Spotinst response envelope and how the fake renders faults in it. Shapes follow
+// docs/reference/spotinst-api.md ("Requests and answers", and §1.3 for the 429): items even for
+// one object, `errors[]` on failures, action calls answered with a bare status, and the
+// documented 429 with a `data` string.
 import { STATUS_CODES } from "node:http";
 import type { Fault } from "../core/faults.js";
 import type { RequestEcho, ResponseStatus, SpotinstApiErrorItem, SpotinstEnvelope } from "./wire.js";

@@ -26,6 +26,8 @@ describe("recycle-esg.yml under a rate limit", () => {
     expect(stats.throttledByRoute).toEqual({});
     expect(stats.earlyRetries).toBe(0);
     expect(stats.byRoute["GET /aws/ec2/group/{groupId}/statefulInstance"]).toBeGreaterThan(10);
+    expect(r.out).not.toContain(TOKEN);
+    expect(await rig.stateFiles()).not.toContain(TOKEN);
     // -v: one line per wait, naming the templated route.
     expect(r.out).toMatch(
       /spotinst: rate limited on GET \/aws\/ec2\/group\/\{id\}\/statefulInstance: waiting \d/,
