@@ -3,8 +3,7 @@
 import { z } from "zod";
 import { type Parsed, parseYaml, readYamlFile, validate, type YamlSource } from "../config/yaml.js";
 import { awsFleetSchema, defaultAwsFleet } from "./aws/fleet.js";
-import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./spotinst/rate-limit.js";
-import { ROUTES } from "./spotinst/routes.js";
+import { rateLimitSchema } from "./spotinst/rate-limit-schema.js";
 
 /** Simulated seconds; capped so a typo cannot schedule a timer past Node's 24.8-day limit. */
 const seconds = z.number().min(0).max(86_400);
@@ -78,26 +77,6 @@ const groupSchema = z.strictObject({
   instances: z.array(instanceSchema).optional(),
 });
 
-const perMinute = z.int().min(1).max(1_000_000);
-const routeKeys = ROUTES.flatMap((r) => Object.keys(r.methods).map((m) => `${m} ${r.template}`));
-
-/** `rate_limit: 60`, or a default with per-route overrides keyed "METHOD /template". */
-const rateLimitSchema = z.preprocess(
-  (v) => (typeof v === "number" ? { default: v } : v),
-  z.strictObject({
-    default: perMinute.default(DEFAULT_RATE_LIMIT),
-    routes: z
-      .record(z.string(), perMinute)
-      .superRefine((routes, ctx) => {
-        for (const key of Object.keys(routes)) {
-          if (routeKeys.includes(key)) continue;
-          ctx.addIssue({ code: "custom", path: [key], message: `expected one of: ${routeKeys.join(", ")}` });
-        }
-      })
-      .default({}),
-  }),
-);
-
 const accountSchema = z.strictObject({
   id: z.string().regex(/^act-[A-Za-z0-9]+$/, "expected an id like act-1a2b3c4d"),
   // Short tokens are refused because redaction (errors.ts) skips secrets under 4 characters.
@@ -165,12 +144,6 @@ export function resolveTimings(fleet: Pick<Fleet, "timings">, group: Pick<FleetG
     out.boot = t.boot ?? out.boot;
   }
   return out;
-}
-
-/** The fleet's rate limit, with `--rate-limit` (when given) as the default for every route. */
-export function resolveRateLimit(fleet: Pick<Fleet, "rate_limit">, override?: number): RateLimitSettings {
-  const routes = fleet.rate_limit?.routes ?? {};
-  return { default: override ?? fleet.rate_limit?.default ?? DEFAULT_RATE_LIMIT, routes };
 }
 
 /** The instances a group starts with: the explicit list, or `count` default ones. */
@@ -296,6 +269,8 @@ export const DEFAULT_FLEET_INPUT: FleetInput = {
   ],
   aws: defaultAwsFleet,
 };
+
+export { resolveRateLimit } from "./spotinst/rate-limit-schema.js";
 
 export function defaultFleet(): Fleet {
   return fleetSchema.parse(DEFAULT_FLEET_INPUT);

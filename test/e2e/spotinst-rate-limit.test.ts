@@ -59,7 +59,7 @@ function requestLog(s: Simulator): Logged[] {
 
 describe("rollcall --list under Spot's rate limit", () => {
   it("200 stateful groups at 60 GET/min, concurrency 16: the whole inventory, no 429, within 1.2x the ideal pacing", async () => {
-    const scale = 20;
+    const scale = 15;
     const fleet = generateFleet({ groups: 200, instancesPerGroup: 1, nonStatefulEvery: 0 });
     sim = await startSimulator({ fleet, rateLimit: 60, timeScale: scale, logRequests: true });
     const run = await listInventory(sim, 16);
@@ -103,6 +103,9 @@ describe("rollcall --list under Spot's rate limit", () => {
     sim = await startSimulator({ fleet, rateLimit: 5, timeScale: 100 });
     const r = await listInventory(sim, 4, ["-v"]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `rollcall: spotinst: token from env SPOTINST_API_TOKEN, account ${sim.env.SPOTINST_ACCOUNT_ID} from env SPOTINST_ACCOUNT_ID`,
+    );
     const waits = r.stderr.split("\n").filter((l) => l.includes("rate limited on"));
     expect(waits.length).toBeGreaterThanOrEqual(2);
     for (const line of waits)

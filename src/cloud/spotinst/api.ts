@@ -10,16 +10,19 @@ import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import axios, { type AxiosInstance } from "axios";
 import pLimit from "p-limit";
-import { InterruptedError, RemoteError, UsageError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 import { RateLimitDeadlineError, type RateLimitWait, sharedPacer } from "./rate-limit.js";
 import {
-  type AttemptFailure,
   type AttemptOutcome,
   computeDelay,
   defaultRetryPolicy,
   judgeResponse,
   judgeTransportError,
+  malformed,
+  pastDeadline,
   type RetryPolicy,
+  retryInfo,
+  type SpotinstRetryInfo,
   toRemoteError,
 } from "./retry.js";
 import type {
@@ -31,26 +34,11 @@ import type {
 } from "./types.js";
 
 export { describeRateLimitWait, type RateLimitWait } from "./rate-limit.js";
-export type { RetryPolicy } from "./retry.js";
+export type { RetryPolicy, SpotinstRetryInfo } from "./retry.js";
 
 export interface SpotinstCredentials {
   token: string;
   accountId: string;
-}
-
-/** What onRetry receives: enough for a -v line, nothing secret. */
-export interface SpotinstRetryInfo {
-  operation: string;
-  /** The attempt that just failed (1-based). */
-  attempt: number;
-  maxAttempts: number;
-  /** How long we wait before the next attempt. */
-  delayMs: number;
-  elapsedMs: number;
-  reason: string;
-  status?: number;
-  code?: string;
-  requestId?: string;
 }
 
 export interface SpotinstApiOptions {
@@ -255,55 +243,12 @@ export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
   }
 }
 
-function retryInfo(
-  operation: string,
-  attempt: number,
-  maxAttempts: number,
-  delayMs: number,
-  elapsedMs: number,
-  failure: AttemptFailure,
-): SpotinstRetryInfo {
-  return {
-    operation,
-    attempt,
-    maxAttempts,
-    delayMs,
-    elapsedMs,
-    reason: failure.apiMessage,
-    ...(failure.status !== undefined && { status: failure.status }),
-    ...(failure.code !== undefined && { code: failure.code }),
-    ...(failure.requestId !== undefined && { requestId: failure.requestId }),
-  };
-}
-
-/** A rate-limit wait that would end after the call's deadline: fail now, saying so in numbers. */
-function pastDeadline(operation: string, err: RateLimitDeadlineError, deadlineName: string) {
-  return new RemoteError({
-    service: "spotinst",
-    operation,
-    status: 429,
-    apiMessage:
-      `rate limited on ${err.route}: the next request is allowed in ${Math.ceil(err.waitMs / 1000)} s, ` +
-      `after ${deadlineName}`,
-  });
-}
-
 async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
   try {
     await sleep(ms, undefined, signal ? { signal } : undefined);
   } catch {
     throw new InterruptedError();
   }
-}
-
-function malformed(operation: string, envelope: SpotinstEnvelope<unknown> | undefined, message: string) {
-  const requestId = envelope?.request?.id;
-  return new RemoteError({
-    service: "spotinst",
-    operation,
-    apiMessage: message,
-    ...(typeof requestId === "string" && { requestId }),
-  });
 }
 
 function segment(id: string): string {

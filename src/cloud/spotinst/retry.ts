@@ -4,7 +4,7 @@
 // request config (headers included), so only their code and our own words are ever reused.
 import type { AxiosResponse } from "axios";
 import { RemoteError, redact } from "../../errors.js";
-import { type RateLimitHeaders, readRateLimitHeaders } from "./rate-limit.js";
+import { type RateLimitDeadlineError, type RateLimitHeaders, readRateLimitHeaders } from "./rate-limit.js";
 import type { SpotinstEnvelope } from "./types.js";
 
 /**
@@ -206,5 +206,67 @@ export function toRemoteError(
     ...(failure.requestId !== undefined && { requestId: failure.requestId }),
     ...(failure.code !== undefined && { code: failure.code }),
     apiMessage: failure.apiMessage + giveUp,
+  });
+}
+
+/** What onRetry receives: enough for a -v line, nothing secret. */
+export interface SpotinstRetryInfo {
+  operation: string;
+  /** The attempt that just failed (1-based). */
+  attempt: number;
+  maxAttempts: number;
+  /** How long we wait before the next attempt. */
+  delayMs: number;
+  elapsedMs: number;
+  reason: string;
+  status?: number;
+  code?: string;
+  requestId?: string;
+}
+
+export function retryInfo(
+  operation: string,
+  attempt: number,
+  maxAttempts: number,
+  delayMs: number,
+  elapsedMs: number,
+  failure: AttemptFailure,
+): SpotinstRetryInfo {
+  return {
+    operation,
+    attempt,
+    maxAttempts,
+    delayMs,
+    elapsedMs,
+    reason: failure.apiMessage,
+    ...(failure.status !== undefined && { status: failure.status }),
+    ...(failure.code !== undefined && { code: failure.code }),
+    ...(failure.requestId !== undefined && { requestId: failure.requestId }),
+  };
+}
+
+/** A rate-limit wait that would end after the call's deadline: fail now, saying so in numbers. */
+export function pastDeadline(operation: string, err: RateLimitDeadlineError, deadlineName: string) {
+  return new RemoteError({
+    service: "spotinst",
+    operation,
+    status: 429,
+    apiMessage:
+      `rate limited on ${err.route}: the next request is allowed in ${Math.ceil(err.waitMs / 1000)} s, ` +
+      `after ${deadlineName}`,
+  });
+}
+
+export function malformed(
+  operation: string,
+  envelope: SpotinstEnvelope<unknown> | undefined,
+  message: string,
+) {
+  const requestId = envelope?.request?.id;
+  return new RemoteError({
+    service: "spotinst",
+    operation,
+    apiMessage: message,
+    ...(typeof requestId === "string" && { requestId }),
   });
 }

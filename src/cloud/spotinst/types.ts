@@ -1,6 +1,6 @@
 // Wire types of the Spotinst (Spot.io) Elastigroup REST API subset the client reads.
 // The simulator keeps its own copy (sim/spotinst/wire.ts) on purpose: an independent fake catches
-// a field the client misreads. Shapes and fields are described in docs/spotinst.md.
+// a field the client misreads. Shapes follow docs/reference/spotinst-api.md.
 
 export type StatefulState =
   | "ACTIVE"

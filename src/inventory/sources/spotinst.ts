@@ -59,6 +59,10 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
 
   async fetch(config, ctx) {
     const credentials = await resolveCredentials(config, ctx);
+    ctx.note({
+      level: "verbose",
+      message: `spotinst: token from ${credentials.tokenFrom}, account ${credentials.accountId} from ${credentials.accountFrom}`,
+    });
     const { createSpotinstApi, describeRateLimitWait } = await import("../../cloud/spotinst/api.js");
     const end = Date.now() + config.deadline * 1000;
     const maxTime = config.retry.max_time * 1000;

@@ -1,8 +1,8 @@
-// Spot's API rate limiter as its administration page documents it: requests are counted per
-// organisation × route × method over a sliding 60 s window; every answer carries
-// X-RateLimit-Limit / -Remaining / -Reset; going over answers 429; and retrying while blocked
-// pushes the reset further out. Times here are simulated milliseconds; the server turns the reset
-// into wall-clock seconds for the header (see formatReset).
+// Spot's API rate limiter as its administration page documents it (docs/reference/spotinst-api.md,
+// "Rate limits"): requests are counted per organisation × route × method over a sliding 60 s
+// window; every answer carries X-RateLimit-Limit / -Remaining / -Reset; going over answers 429;
+// and retrying while blocked pushes the reset further out. Times here are simulated milliseconds;
+// the server turns the reset into wall-clock seconds for the header (see formatReset).
 
 export const WINDOW_MS = 60_000;
 

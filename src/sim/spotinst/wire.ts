@@ -1,5 +1,5 @@
 // The simulator's own wire shapes of the Spotinst REST API subset it serves, written from Spot's
-// published API reference (as summarised in src/sim/README.md) and deliberately independent of the
+// published API reference (docs/reference/spotinst-api.md) and deliberately independent of the
 // client's cloud/spotinst/types.ts: if the client misreads a field, a fake built from the client's
 // types would repeat the mistake and every test would still pass. The contract test
 // (test/sim/spotinst-contract.test.ts) checks these answers against the documented field list.
