@@ -110,37 +110,9 @@ export function createPacer(now: () => number = Date.now): Pacer {
   const routes = new Map<string, RouteBudget>();
   const budgetOf = (route: string): RouteBudget => {
     let b = routes.get(route);
-    if (!b) {
-      b = {
-        known: false,
-        avail: 0,
-        batchMin: Number.POSITIVE_INFINITY,
-        batchAnswered: false,
-        inFlight: 0,
-        blockedUntil: 0,
-        blockReason: "limit",
-        episode: 0,
-        granted: 0,
-        announced: new WeakMap(),
-        consecutive429: 0,
-        wakers: new Set(),
-      };
-      routes.set(route, b);
-    }
+    if (!b) routes.set(route, (b = newBudget()));
     return b;
   };
-  const block = (b: RouteBudget, until: number, reason: RouteBudget["blockReason"]) => {
-    if (until <= b.blockedUntil) return;
-    b.blockedUntil = until;
-    b.blockReason = reason;
-    b.episode++;
-  };
-  const wake = (b: RouteBudget) => {
-    for (const w of b.wakers) w();
-    b.wakers.clear();
-  };
-  const waitFor = (h: RateLimitHeaders | undefined, consecutive: number) =>
-    h?.resetMs !== undefined ? padReset(h.resetMs, h.resetIsWhole === true) : fallbackBackoff(consecutive);
 
   return {
     async acquire(route, o) {
@@ -151,16 +123,7 @@ export function createPacer(now: () => number = Date.now): Pacer {
         if (b.blockedUntil > t) {
           const waitMs = b.blockedUntil - t;
           if (b.blockedUntil > o.deadlineAt) throw new RateLimitDeadlineError(route, waitMs);
-          for (const listener of o.listeners ?? []) {
-            if (b.announced.get(listener) === b.episode) continue;
-            b.announced.set(listener, b.episode);
-            listener({
-              route,
-              waitMs,
-              reason: b.blockReason,
-              ...(b.limit !== undefined && { limit: b.limit }),
-            });
-          }
+          announce(b, route, waitMs, o.listeners ?? []);
           await pause(waitMs, o.signal);
           // The reset has passed: one more request is allowed (once per block, however many
           // waiters wake), and its answer tells the rest.
@@ -187,35 +150,84 @@ export function createPacer(now: () => number = Date.now): Pacer {
     settle(ticket, answer) {
       const b = budgetOf(ticket.route);
       b.inFlight = Math.max(0, b.inFlight - 1);
-      const h = answer.headers;
-      if (answer.throttled) {
-        b.known = true;
-        if (h?.limit !== undefined) b.limit = h.limit;
-        b.batchMin = 0;
-        b.avail = Math.min(b.avail, 0);
-        block(b, now() + waitFor(h, ++b.consecutive429), "throttled");
-      } else if (answer.answered) {
-        b.known = true;
-        b.consecutive429 = 0;
-        if (h?.limit !== undefined) b.limit = h.limit;
-        // No header at all: nothing to pace by; the client's concurrency is the only bound.
-        const remaining = h?.remaining ?? Number.POSITIVE_INFINITY;
-        b.batchMin = Math.min(b.batchMin, remaining);
-        b.avail = Math.min(b.avail, remaining - b.inFlight);
-        if (remaining <= 0) block(b, now() + waitFor(h, 1), "limit");
-      } else {
-        // No answer (a timeout, a refused connection): the API most likely never counted it.
-        b.avail++;
-      }
+      absorb(b, answer, now());
       if (answer.answered || answer.throttled) b.batchAnswered = true;
       if (b.inFlight === 0 && b.batchAnswered) {
         b.avail = b.batchMin;
         b.batchMin = Number.POSITIVE_INFINITY;
         b.batchAnswered = false;
       }
-      wake(b);
+      for (const w of b.wakers) w();
+      b.wakers.clear();
     },
   };
+}
+
+function newBudget(): RouteBudget {
+  return {
+    known: false,
+    avail: 0,
+    batchMin: Number.POSITIVE_INFINITY,
+    batchAnswered: false,
+    inFlight: 0,
+    blockedUntil: 0,
+    blockReason: "limit",
+    episode: 0,
+    granted: 0,
+    announced: new WeakMap(),
+    consecutive429: 0,
+    wakers: new Set(),
+  };
+}
+
+/** What one answer says about the route's budget. */
+function absorb(b: RouteBudget, answer: Parameters<Pacer["settle"]>[1], now: number): void {
+  const h = answer.headers;
+  if (h?.limit !== undefined) b.limit = h.limit;
+  if (answer.throttled) {
+    b.known = true;
+    b.batchMin = 0;
+    b.avail = Math.min(b.avail, 0);
+    block(b, now + waitFor(h, ++b.consecutive429), "throttled");
+  } else if (answer.answered) {
+    b.known = true;
+    b.consecutive429 = 0;
+    // No header at all: nothing to pace by; the client's concurrency is the only bound.
+    const remaining = h?.remaining ?? Number.POSITIVE_INFINITY;
+    b.batchMin = Math.min(b.batchMin, remaining);
+    b.avail = Math.min(b.avail, remaining - b.inFlight);
+    if (remaining <= 0) block(b, now + waitFor(h, 1), "limit");
+  } else {
+    // No answer (a timeout, a refused connection): the API most likely never counted it.
+    b.avail++;
+  }
+}
+
+function block(b: RouteBudget, until: number, reason: RouteBudget["blockReason"]): void {
+  if (until <= b.blockedUntil) return;
+  b.blockedUntil = until;
+  b.blockReason = reason;
+  b.episode++;
+}
+
+function waitFor(h: RateLimitHeaders | undefined, consecutive: number): number {
+  return h?.resetMs !== undefined
+    ? padReset(h.resetMs, h.resetIsWhole === true)
+    : fallbackBackoff(consecutive);
+}
+
+/** Tell each listener about this block once, however many of its requests wait on it. */
+function announce(
+  b: RouteBudget,
+  route: string,
+  waitMs: number,
+  listeners: readonly ((w: RateLimitWait) => void)[],
+) {
+  for (const listener of listeners) {
+    if (b.announced.get(listener) === b.episode) continue;
+    b.announced.set(listener, b.episode);
+    listener({ route, waitMs, reason: b.blockReason, ...(b.limit !== undefined && { limit: b.limit }) });
+  }
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -45,6 +45,8 @@ export interface SpotinstServer {
   close(): Promise<void>;
 }
 
+// One piece (≈170 lines, ≈40 of its own): answer, authenticate and handle are short closures that
+// share the server's limiter, counters and pending timers.
 export async function startSpotinstServer(
   shared: SimShared,
   world: SpotinstWorld,
