@@ -110,7 +110,10 @@ export function createPacer(now: () => number = Date.now): Pacer {
   const routes = new Map<string, RouteBudget>();
   const budgetOf = (route: string): RouteBudget => {
     let b = routes.get(route);
-    if (!b) routes.set(route, (b = newBudget()));
+    if (!b) {
+      b = newBudget();
+      routes.set(route, b);
+    }
     return b;
   };
 
