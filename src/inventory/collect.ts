@@ -7,7 +7,7 @@ import {
 } from "../config/inventory-config.js";
 import { ExitCode, RemoteError, RollcallError } from "../errors.js";
 import { buildInventory } from "./build.js";
-import { createComposer } from "./compose.js";
+import { createComposer, createKeyEvaluator } from "./compose.js";
 import type { HostRecord, Inventory, InventoryNote } from "./model.js";
 import { awsSource } from "./sources/aws.js";
 import { spotinstSource } from "./sources/spotinst.js";
@@ -58,13 +58,19 @@ export async function collectInventory(
     );
     ctx.onCacheKeys?.(cacheKeys);
     const records = perSource.flat();
-    const compose = await createComposer(config.compose, configFile);
+    const compose = await createComposer(config.compose, configFile, ctx.env);
+    const evaluateKey = await createKeyEvaluator(
+      config.keyed_groups.map((k) => k.key),
+      configFile,
+      ctx.env,
+    );
     const { inventory, notes } = buildInventory(records, {
       hostnames: config.hostnames,
       sanitizeGroupNames: config.sanitize_group_names,
       parentGroups: config.parent_groups,
       keyedGroups: config.keyed_groups,
       compose,
+      evaluateKey,
     });
     for (const n of notes) note(n);
     return { inventory, records, cacheKeys };

@@ -5,7 +5,7 @@
 // process.env: events go to `io.report`, warnings to `io.note`, and the outcome is returned as data.
 import { resolve } from "node:path";
 import { describeRateLimitWait } from "../cloud/spotinst/rate-limit.js";
-import { ExitCode, UsageError } from "../errors.js";
+import { ExitCode, InputError } from "../errors.js";
 import { createSshConnector } from "./connection/ssh.js";
 import type { PlayEvent, PlayResult } from "./events.js";
 import {
@@ -142,10 +142,10 @@ async function runSession(
   const note = io.note ?? (() => {});
   const signal = io.signal ?? new AbortController().signal;
   const loaded = await loadPlaybook(o.playbook, io.cwd);
-  if (!loaded.ok) throw new UsageError(loaded.issues);
+  if (!loaded.ok) throw new InputError(loaded.issues);
   const playbook = loaded.value;
   const extra = await parseExtraVars(o.extraVars ?? [], io.cwd);
-  if (extra.issues.length > 0) throw new UsageError(extra.issues);
+  if (extra.issues.length > 0) throw new InputError(extra.issues);
   const listing = (text: string): ListingResult => ({ kind: "listing", exitCode: ExitCode.ok, text });
   if (o.syntaxCheck && !o.inventory) return listing(`\nplaybook: ${playbook.file}\n`);
   const running = !o.syntaxCheck && !o.listHosts && !o.listTasks;
@@ -190,7 +190,7 @@ async function runSession(
   });
   const limit = await resolveLimit(o.limit, io.cwd);
   const prepared = await preparePlaybook(playbook, inventory, { extraVars: extra.vars, limit, env: io.env });
-  if (!prepared.ok) throw new UsageError(prepared.issues);
+  if (!prepared.ok) throw new InputError(prepared.issues);
   if (o.syntaxCheck) return listing(`\nplaybook: ${playbook.file}\n`);
   if (!running)
     return listing(

@@ -26,7 +26,8 @@ const params = z.strictObject({
   api_token: str().optional(),
   api_url: str().optional(),
   wait_timeout: num().default(600),
-  poll_interval: num().default(10),
+  /** Seconds between polls; default: the var spotinst_poll_interval, else 10. */
+  poll_interval: num().optional(),
   require_group_active: bool().default(true),
   /**
    * How long PAUSED may last inside a recycle before it counts as failed. Default: the whole
@@ -52,7 +53,7 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
   checkMode: "supported",
   check(p) {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
-    if (!(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
+    if (p.poll_interval !== undefined && !(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
     if (p.paused_timeout !== undefined && p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
     return undefined;
   },
@@ -70,6 +71,8 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     return { failed: true, changed: false, msg: `spotinst_stateful: no ${missing} for ${ctx.host.name}` };
   }
   const accountId = p.account_id ?? stringVar(vars.spotinst_accountId);
+  // A playbook written for Ansible's module has no poll_interval: inventory or -e can set it.
+  const pollInterval = p.poll_interval ?? positiveVar(vars.spotinst_poll_interval) ?? 10;
   const client = await poolOf(ctx.services).client({ token: p.api_token, accountId, apiUrl: p.api_url });
   if (!client.ok) return { failed: true, changed: false, msg: `spotinst_stateful: ${client.msg}` };
   const api = client.api;
@@ -92,7 +95,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
         previous,
         ...(accountId && { accountId }),
         ...(p.api_url && { apiUrl: p.api_url }),
-        pollIntervalMs: p.poll_interval * 1000,
+        pollIntervalMs: pollInterval * 1000,
         waitTimeoutMs: timeoutMs,
         ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
       });
@@ -107,7 +110,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     ssiId,
     requireGroupActive: p.require_group_active,
     waitTimeoutMs: timeoutMs,
-    pollIntervalMs: p.poll_interval * 1000,
+    pollIntervalMs: pollInterval * 1000,
     check: ctx.checkMode,
     ...(inFlight && { inFlight }),
   };
@@ -193,6 +196,11 @@ function poolOf(services: PlayServices): SpotinstClientPool {
     fallbackPools.set(services, pool);
   }
   return pool;
+}
+
+function positiveVar(v: unknown): number | undefined {
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  return typeof n === "number" && n > 0 ? n : undefined;
 }
 
 function stringVar(v: unknown): string | undefined {

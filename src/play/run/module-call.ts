@@ -2,7 +2,13 @@
 // and the task timeout, build the module context, and turn anything thrown into a failed result.
 import { validate } from "../../config/yaml.js";
 import { formatIssue } from "../../errors.js";
-import { expressionTemplate, renderString, renderValue, type TemplateScope } from "../../template/engine.js";
+import {
+  expressionTemplate,
+  renderString,
+  renderValue,
+  resolvedVars,
+  type TemplateScope,
+} from "../../template/engine.js";
 import {
   type BecomeSpec,
   type Connection,
@@ -106,7 +112,7 @@ function moduleContext(run: TaskRun, scope: TemplateScope, o: CallOptions): Modu
   let lastProgress = engine.now();
   let opened: Promise<Connection> | undefined;
   return {
-    host: { name: host, vars: scope.vars },
+    host: { name: host, vars: resolvedVars(scope) },
     checkMode: o.checkMode,
     verbosity: engine.verbosity,
     signal: o.signal,
@@ -139,7 +145,7 @@ async function openConnection(
   delegate: string | undefined,
 ): Promise<Connection> {
   const { engine, play } = run;
-  const vars = delegate ? (engine.view.vars.get(delegate) ?? {}) : scope.vars;
+  const vars = delegate ? (engine.view.vars.get(delegate) ?? {}) : resolvedVars(scope);
   const become = becomeOf(run, scope);
   // delegate_to: localhost always runs here; otherwise the machine's ansible_connection, then
   // the play's keyword (default local).
@@ -174,12 +180,13 @@ function connectionVar(value: unknown): "local" | "ssh" | undefined {
 /** The task's become (from it, its blocks or the play), else the host's ansible_become vars. */
 function becomeOf(run: TaskRun, scope: TemplateScope): BecomeSpec | undefined {
   const { task } = run;
-  const on = task.become ?? toBoolean(scope.vars.ansible_become) === true;
+  const vars = resolvedVars(scope);
+  const on = task.become ?? toBoolean(vars.ansible_become) === true;
   if (!on) return undefined;
   const user =
     task.becomeUser !== undefined
       ? renderField(run, scope, "become_user", task.becomeUser)
-      : scope.vars.ansible_become_user;
+      : vars.ansible_become_user;
   return { user: user === undefined || user === null || user === "" ? "root" : String(user) };
 }
 
