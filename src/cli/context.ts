@@ -12,6 +12,8 @@ export interface CliContext {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
+  /** Where live progress (countdowns) may be drawn. */
+  stderrIsTTY?: boolean;
   /** Set by a command that finished with a non-zero outcome but no error (e.g. failed hosts). */
   exitCode: number;
 }
@@ -24,6 +26,7 @@ export function createProcessContext(): CliContext {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
     exitCode: ExitCode.ok,
   };
 }

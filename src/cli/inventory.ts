@@ -7,6 +7,8 @@ import { toAnsibleHost, toAnsibleList } from "../inventory/builders/ansible.js";
 import { loadInventory } from "../inventory/collect.js";
 import type { InventoryNote } from "../inventory/model.js";
 import { type CliContext, cacheDirOf } from "./context.js";
+import { SPOTINST_RATE_LIMIT_HELP } from "./spotinst-help.js";
+import { createWaitProgress } from "./wait-progress.js";
 
 export interface InventoryArgs {
   list?: boolean;
@@ -24,8 +26,10 @@ export function resolveConfigPath(explicit: string | undefined, ctx: CliContext)
 }
 
 export function noteWriter(ctx: CliContext, verbosity: number): (n: InventoryNote) => void {
+  const progress = createWaitProgress(ctx);
   return (n) => {
     if (verbosity > 0) ctx.stderr(`rollcall: ${n.level === "warn" ? "warning: " : ""}${n.message}\n`);
+    if (n.waitMs !== undefined) progress(n.message, n.waitMs);
   };
 }
 
@@ -46,9 +50,11 @@ export function inventoryCommand(ctx: CliContext): CommandModule<object, Invento
         .option("verbose", {
           alias: "v",
           type: "count",
-          describe: "print notes (skipped instances, retries) on stderr",
+          describe:
+            "print notes on stderr: skipped instances, retries, and one line per Spotinst rate-limit wait",
         })
         .conflicts("list", "host")
+        .epilogue(SPOTINST_RATE_LIMIT_HELP)
         .check((a) => {
           if (!a.list && a.host === undefined) throw new Error("pass --list or --host NAME");
           if (a.host !== undefined && a.host === "") throw new Error("--host needs a host name");
