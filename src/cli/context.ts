@@ -8,6 +8,8 @@ export interface CliContext {
   cwd: string;
   homeDir: string;
   stdout: (text: string) => void;
+  /** Bytes as they are (the cached inventory), when the context can write them without decoding. */
+  stdoutBytes?: (bytes: Uint8Array) => void;
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
   /** Set by a command that finished with a non-zero outcome but no error (e.g. failed hosts). */
@@ -20,6 +22,7 @@ export function createProcessContext(): CliContext {
     cwd: process.cwd(),
     homeDir: homedir(),
     stdout: (text) => process.stdout.write(text),
+    stdoutBytes: (bytes) => process.stdout.write(bytes),
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     exitCode: 0,

@@ -36,11 +36,13 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
   const debug = args.includes("--debug");
   try {
-    if (isBareInventoryCall(argv)) {
-      const inventory = await import("./inventory.js");
-      const call = inventory.parseScriptInventoryCall(argv);
+    if (isBareInventoryCall(argv) || argv[0] === "inventory") {
+      // The inventory calls skip yargs, and on a hit everything but the cached output.
+      const lean = await import("./inventory-lean.js");
+      const call = lean.parseInventoryCall(argv);
       if (call) {
-        await inventory.printInventory(call, ctx);
+        if (!(await lean.printFromLeanCache(call, ctx)))
+          await (await import("./inventory.js")).printInventory(call, ctx);
         return ctx.exitCode;
       }
     }
