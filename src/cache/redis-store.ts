@@ -20,6 +20,7 @@ export interface RedisBackend {
   adapter: KeyvRedis<unknown>;
   /** host:port, for notes (never the password). */
   location: string;
+  keyPrefix: string;
   tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   isLocked(key: string): Promise<boolean>;
   releaseLock(key: string, owner: string): Promise<void>;
@@ -53,7 +54,7 @@ export async function connectRedis(options: RedisStoreOptions): Promise<RedisBac
   try {
     await withDeadline(client.connect(), connectTimeoutMs);
   } catch (error) {
-    client.destroy();
+    destroy(client);
     throw error;
   }
   const adapter = new KeyvRedis<unknown>(client, {
@@ -66,6 +67,7 @@ export async function connectRedis(options: RedisStoreOptions): Promise<RedisBac
   return {
     adapter,
     location: redisLocation(options.url),
+    keyPrefix: options.keyPrefix,
     async tryLock(key, owner, ttlMs) {
       const ok = await client.set(lockKey(key), owner, {
         condition: "NX",
@@ -80,9 +82,18 @@ export async function connectRedis(options: RedisStoreOptions): Promise<RedisBac
       await client.eval(RELEASE_SCRIPT, { keys: [lockKey(key)], arguments: [owner] });
     },
     async close() {
-      client.destroy();
+      destroy(client);
     },
   };
+}
+
+/** Drop the connection now (our replies are all in); a client that is already closed is fine. */
+function destroy(client: RedisClientType): void {
+  try {
+    if (client.isOpen) client.destroy();
+  } catch {
+    // closed meanwhile
+  }
 }
 
 /** `promise`, or a rejection after `ms`; the timer never keeps the process alive. */

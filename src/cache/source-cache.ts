@@ -112,7 +112,7 @@ function fileCache(dir: string, uid: number | undefined, tell: (m: string) => vo
   return envelopeCache({
     kind: "file",
     location: dir,
-    keyv: newKeyv(store, FILE_NAMESPACE),
+    keyv: newKeyv(store, FILE_NAMESPACE, true),
     isDown: () => !check.ok,
     onError: (error, what) => tell(`cache: cannot ${what} in ${dir} (${describe(error)})`),
     versionAfterSet: (key) => store.expiresOf(fileStoreKey(key)) ?? undefined,
@@ -147,7 +147,7 @@ function redisCache(redis: RedisBackend, tell: (m: string) => void): SourceCache
     kind: "redis",
     location: redis.location,
     // The adapter prefixes `<key_prefix>:` itself, so keyv must not add its own.
-    keyv: newKeyv(redis.adapter, undefined),
+    keyv: newKeyv(redis.adapter, redis.keyPrefix, false),
     isDown: () => down,
     onError: fail,
     versionAfterSet: () => undefined,
@@ -256,11 +256,15 @@ function envelopeCache(parts: EnvelopeCacheParts): SourceCache {
   };
 }
 
-function newKeyv(store: KeyvStoreAdapter, namespace: string | undefined): Keyv {
+/**
+ * keyv over a store. keyv hands its namespace to the store; `keyvPrefixes` says whether keyv also
+ * prefixes keys itself (the directory store) or leaves that to the store (the Redis adapter).
+ */
+function newKeyv(store: KeyvStoreAdapter, namespace: string, keyvPrefixes: boolean): Keyv {
   const keyv = new Keyv({
     store,
     namespace,
-    useKeyPrefix: namespace !== undefined,
+    useKeyPrefix: keyvPrefixes,
     // Plain objects straight to the file store (no JSON-in-a-string); Redis needs strings and
     // gets keyv's default serialiser.
     ...(store instanceof DirectoryStore ? { serialize: undefined, deserialize: undefined } : {}),

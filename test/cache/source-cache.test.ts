@@ -63,7 +63,9 @@ describe("openSourceCache (directory store)", () => {
     // The file is JSON as a whole, and its first line names the key and the expiry.
     const text = await readFile(fileOf(key), "utf8");
     expect(JSON.parse(text).key).toBe(fileStoreKey(key));
-    expect(text.split("\n")[0]).toMatch(/^\{"rollcall_cache":1,"key":"rollcall:src:[0-9a-f]{64}","expires":\d+,"value":$/);
+    expect(text.split("\n")[0]).toMatch(
+      /^\{"rollcall_cache":1,"key":"rollcall:src:[0-9a-f]{64}","expires":\d+,"value":$/,
+    );
   });
 
   it("every write gets a new version", async () => {
@@ -105,7 +107,10 @@ describe("openSourceCache (directory store)", () => {
   it.each([
     ["truncated", async (f: string) => truncate(f, 40)],
     ["garbage", async (f: string) => writeFile(f, "\u0000\u0001not json")],
-    ["for another key", async (f: string) => writeFile(f, (await readFile(f, "utf8")).replace(/src:[0-9a-f]+/, "src:00"))],
+    [
+      "for another key",
+      async (f: string) => writeFile(f, (await readFile(f, "utf8")).replace(/src:[0-9a-f]+/, "src:00")),
+    ],
     ["empty", async (f: string) => writeFile(f, "")],
   ])("treats an entry that is %s as a silent miss and rewrites it", async (_what, damage) => {
     const errors = vi.spyOn(console, "error");
@@ -147,7 +152,9 @@ describe("trust checks", () => {
     const cache = await open();
     expect(await cache.get("k")).toBeUndefined();
     expect(await cache.set("other", 1, 60_000)).toBeUndefined();
-    expect(problems).toEqual([`cache: not using ${dir}: writable by group or others (mode 0777); fix with: chmod 700 ${dir}`]);
+    expect(problems).toEqual([
+      `cache: not using ${dir}: writable by group or others (mode 0777); fix with: chmod 700 ${dir}`,
+    ]);
     expect(await readdir(dir)).toHaveLength(1);
   });
 
@@ -201,10 +208,13 @@ describe("trust checks", () => {
 
   it.each([
     ["under /proc", () => "/proc/rollcall-test/rollcall"],
-    ["under a regular file", async () => {
-      await writeFile(join(root, "file"), "");
-      return join(root, "file", "rollcall");
-    }],
+    [
+      "under a regular file",
+      async () => {
+        await writeFile(join(root, "file"), "");
+        return join(root, "file", "rollcall");
+      },
+    ],
     ["inside /proc/self", () => "/proc/self/rollcall"],
   ])("an unusable directory (%s) is a miss with one note, no throw, no hang", async (_what, where) => {
     const unusable = await where();
@@ -250,13 +260,20 @@ describe("file locks", () => {
     const cache = await open();
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const lockFile = `${fileOf("k")}.lock`;
-    const dead = { owner: "x", pid: 2 ** 22 + 17, host: (await import("node:os")).hostname(), expires: Date.now() + 60_000 };
+    const dead = {
+      owner: "x",
+      pid: 2 ** 22 + 17,
+      host: (await import("node:os")).hostname(),
+      expires: Date.now() + 60_000,
+    };
     await writeFile(lockFile, JSON.stringify(dead), { mode: 0o600 });
     expect(await cache.isLocked("k")).toBe(false);
     const lock = await cache.tryLock("k", 10_000);
     expect(lock).toBeDefined();
     await lock!.release();
-    await writeFile(lockFile, JSON.stringify({ ...dead, pid: process.pid, expires: Date.now() - 1 }), { mode: 0o600 });
+    await writeFile(lockFile, JSON.stringify({ ...dead, pid: process.pid, expires: Date.now() - 1 }), {
+      mode: 0o600,
+    });
     expect(await cache.tryLock("k", 10_000)).toBeDefined();
   });
 
@@ -264,7 +281,12 @@ describe("file locks", () => {
     const cache = await open();
     const lock = await cache.tryLock("k", 10_000);
     const lockFile = `${fileOf("k")}.lock`;
-    const theirs = JSON.stringify({ owner: "theirs", pid: process.pid, host: "h", expires: Date.now() + 60_000 });
+    const theirs = JSON.stringify({
+      owner: "theirs",
+      pid: process.pid,
+      host: "h",
+      expires: Date.now() + 60_000,
+    });
     await writeFile(lockFile, theirs);
     await lock!.release();
     expect(await readFile(lockFile, "utf8")).toBe(theirs);
@@ -273,8 +295,16 @@ describe("file locks", () => {
 
 describe("cacheKey", () => {
   it("does not depend on key order, at any depth", () => {
-    const a = cacheKey({ type: "spotinst", filters: { state: ["ACTIVE"], include: "kafka-*" }, account: "act-1" });
-    const b = cacheKey({ account: "act-1", filters: { include: "kafka-*", state: ["ACTIVE"] }, type: "spotinst" });
+    const a = cacheKey({
+      type: "spotinst",
+      filters: { state: ["ACTIVE"], include: "kafka-*" },
+      account: "act-1",
+    });
+    const b = cacheKey({
+      account: "act-1",
+      filters: { include: "kafka-*", state: ["ACTIVE"] },
+      type: "spotinst",
+    });
     expect(a).toBe(b);
   });
 

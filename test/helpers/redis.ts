@@ -13,7 +13,10 @@ export const REDIS_SERVER = "redis-server";
 export function redisAvailability(): { run: boolean; why?: string } {
   if (hasProgram(REDIS_SERVER)) return { run: true };
   if (process.env.CI === "true") return { run: true, why: "redis-server is required in CI" };
-  return { run: false, why: "redis-server not installed (apt-get install redis-server): Redis tests skipped" };
+  return {
+    run: false,
+    why: "redis-server not installed (apt-get install redis-server): Redis tests skipped",
+  };
 }
 
 export interface RedisFixture {
