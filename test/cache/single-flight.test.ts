@@ -58,7 +58,15 @@ describe("obtain", () => {
     const cache = await openSourceCache({ dir });
     await obtain(cache, options({}));
     let fetched = false;
-    const hit = await obtain(cache, options({ fetch: async () => ((fetched = true), "new") }));
+    const hit = await obtain(
+      cache,
+      options({
+        fetch: async () => {
+          fetched = true;
+          return "new";
+        },
+      }),
+    );
     expect([hit.data, hit.from, fetched]).toEqual(["fetched", "cache", false]);
     const refreshed = await obtain(cache, options({ refresh: true, fetch: async () => "new" }));
     expect([refreshed.data, refreshed.from]).toEqual(["new", "fetch"]);
