@@ -30,18 +30,24 @@ export function parseInventoryCall(argv: readonly string[]): InventoryArgs | und
       a.startsWith("--") && a.includes("=")
         ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
         : [a, undefined];
-    const value = () => (inline !== undefined ? inline : args[++i]);
+    // A value must be there, non-empty, and not look like an option.
+    const value = () => {
+      const v = inline !== undefined ? inline : args[++i];
+      return v && !v.startsWith("-") ? v : undefined;
+    };
     if (flag === "--list" && inline === undefined && !out.list) out.list = true;
-    else if (flag === "--host" && out.host === undefined) out.host = value();
-    else if ((flag === "-c" || flag === "--config") && out.config === undefined) out.config = value();
-    else if (flag === "--refresh-cache" && inline === undefined) out.refreshCache = true;
+    else if (flag === "--host" && out.host === undefined) {
+      out.host = value();
+      if (out.host === undefined) return undefined;
+    } else if ((flag === "-c" || flag === "--config") && out.config === undefined) {
+      out.config = value();
+      if (out.config === undefined) return undefined;
+    } else if (flag === "--refresh-cache" && inline === undefined) out.refreshCache = true;
     else if (/^-v+$/.test(a)) out.verbose = (out.verbose ?? 0) + a.length - 1;
     else if (flag === "--verbose" && inline === undefined) out.verbose = (out.verbose ?? 0) + 1;
     else return undefined;
   }
-  const ok = (v: string | undefined) => v === undefined || (v !== "" && !v.startsWith("-"));
-  if (!ok(out.host) || !ok(out.config) || out.list === (out.host !== undefined)) return undefined;
-  return out;
+  return Boolean(out.list) === (out.host !== undefined) ? undefined : out;
 }
 
 /** Print from the cached built output; false on a miss (nothing printed). */
