@@ -5,7 +5,6 @@
 // failure, a hang or a crash, whatever the path is (missing parent, /proc, read-only, a file).
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { getuid } from "node:process";
 
 export type DirCheck = { ok: true } | { ok: false; problem: string };
 
@@ -87,9 +86,4 @@ function unusable(dir: string, error: unknown): string {
             ? "read-only file system"
             : (code ?? "unusable");
   return `cache: not using ${dir}: ${why}; set XDG_CACHE_HOME to a writable directory you own, or cache.enabled: false`;
-}
-
-/** The uid files must belong to; undefined where the platform has none (Windows). */
-export function currentUid(): number | undefined {
-  return typeof getuid === "function" ? getuid() : undefined;
 }

@@ -11,8 +11,8 @@
 // is a 0600 temp file in the same directory renamed over the target, so a reader sees a whole
 // old file or a whole new one, and a symlink at the target is replaced, never written through.
 // Synchronous on purpose: a CLI reading a handful of local files gains nothing from the thread
-// pool, and the lean path must not pay for it.
-import { createHash, randomBytes } from "node:crypto";
+// pool, and the lean path must not pay for it. (No node:process import either: its ESM wrapper
+// reads every property of `process`, creating the stdio streams, which costs start-up time.)
 import {
   closeSync,
   constants,
@@ -26,7 +26,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { pid } from "node:process";
+import { quickHash } from "./quick-hash.js";
 
 export const ENTRY_FORMAT = 1;
 const HEADER_PREFIX = '{"rollcall_cache":';
@@ -49,9 +49,9 @@ export interface EntryFile extends EntryHeader {
   body: Buffer;
 }
 
-/** File name of a key: a hash, so any key is a safe name and names leak nothing. */
+/** File name of a key: a hash, so any key is a safe name (the header has the key itself). */
 export function entryFileName(key: string): string {
-  return `${createHash("sha256").update(key).digest("hex").slice(0, 40)}.json`;
+  return `${quickHash(key)}.json`;
 }
 
 export function entryPath(dir: string, key: string): string {
@@ -167,7 +167,8 @@ export function writeEntry(dir: string, key: string, expires: number | null, bod
 }
 
 export function writeAtomically(target: string, parts: readonly (string | Buffer)[]): void {
-  const temp = `${target}.${pid}.${randomBytes(6).toString("hex")}.tmp`;
+  // O_EXCL below: a name that somehow exists already fails the write, never clobbers a file.
+  const temp = `${target}.${Math.random().toString(36).slice(2, 14)}.tmp`;
   try {
     const fd = openSync(temp, CREATE_FLAGS, 0o600);
     try {

@@ -1,25 +1,25 @@
 // The built inventory, cached, and the lean path that prints it. Ansible runs `rollcall --list`
 // on every command, so a hit must cost little more than starting Node: this module imports only
-// Node built-ins and entry-file.ts/dir-trust.ts — no config schema, YAML, keyv or SDK.
+// Node built-ins (not even node:crypto, see quick-hash.ts) and entry-file.ts/dir-trust.ts — no
+// config schema, YAML, keyv or SDK.
 //
 // The built output depends on more than the raw source results: the config's bytes, the
 // environment values the sources read, rollcall's version, and which raw entries (which
 // versions) it was built from. So the normal path, after building, writes two entries into the
-// cache directory:
-//   pointer  key = hash(rollcall build, config path, config bytes)
-//            value = a manifest: env names read (secret ones by presence only), identity files,
-//            the raw entries' store keys, stale_while_revalidate
-//   output   key = hash(pointer, home, those env values, those files' stat, raw versions)
-//            value = the compact `--list` JSON, expiring when its first raw entry goes stale
-// The lean path recomputes the output key from the current config, environment and raw entry
-// headers; any difference (or anything it cannot read or trust) is a miss, and the caller falls
-// back to the normal path. Only the directory store has a lean path: with Redis, checking the
-// raw versions would need the Redis client, which is what the lean path exists to avoid.
-import { createHash } from "node:crypto";
+// cache directory, both named after the config's path:
+//   output   the compact `--list` JSON, expiring when its first raw entry goes stale
+//   pointer  rollcall's build, a digest of the config bytes, a manifest (env names the sources
+//            read — secret ones by presence only —, identity files, the raw entries' store keys,
+//            stale_while_revalidate), the fingerprint of all that as it was, and the output's key
+// The lean path recomputes the fingerprint from the current config, environment, files and raw
+// entry headers and compares; any difference (or anything it cannot read or trust) is a miss, and
+// the caller falls back to the normal path. Only the directory store has a lean path: with Redis,
+// checking the raw versions would need the Redis client, which is what the lean path avoids.
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkCacheDir } from "./dir-trust.js";
-import { entryPath, isLive, readEntry, readEntryHeader, writeEntry } from "./entry-file.js";
+import { entryPath, isLive, readEntry, readEntryHeader, removeEntry, writeEntry } from "./entry-file.js";
+import { quickHash } from "./quick-hash.js";
 
 /** What the normal path learned while building, enough to recompute the output key later. */
 export interface LeanManifest {
@@ -55,29 +55,35 @@ export type LeanRead = { ok: true; body: Buffer } | { ok: false; reason: string 
 
 const POINTER_TTL_MS = 30 * 24 * 3600 * 1000;
 
+interface Pointer {
+  build: string;
+  configPath: string;
+  configDigest: string;
+  manifest: LeanManifest;
+  fingerprint: string;
+  output: string;
+}
+
 export function readLeanOutput(at: LeanLocation, now = Date.now()): LeanRead {
   const dir = checkCacheDir(at.dir, at.uid);
   if (!dir.ok) return { ok: false, reason: dir.problem };
-  const pointer = pointerKey(at);
-  const entry = readEntry(entryPath(at.dir, pointer), pointer, at.uid);
-  if (!entry || !isLive(entry, now)) return { ok: false, reason: "no built output for this config" };
-  let manifest: LeanManifest;
-  try {
-    manifest = JSON.parse(entry.body.toString("utf8")) as LeanManifest;
-    if (!isManifest(manifest)) return { ok: false, reason: "unreadable pointer" };
-  } catch {
-    return { ok: false, reason: "unreadable pointer" };
+  const pointer = readPointer(at);
+  if (!pointer) return { ok: false, reason: "no built output for this config" };
+  if (pointer.build !== buildStamp() || pointer.configDigest !== quickHash(at.configBytes)) {
+    return { ok: false, reason: "the config or rollcall changed" };
   }
   const versions: number[] = [];
-  for (const raw of manifest.raws) {
+  for (const raw of pointer.manifest.raws) {
     const header = readEntryHeader(entryPath(at.dir, raw), raw, at.uid);
-    if (!header || header.expires === null || header.expires - manifest.staleMs <= now) {
+    if (!header || header.expires === null || header.expires - pointer.manifest.staleMs <= now) {
       return { ok: false, reason: "a source's cached result is missing or stale" };
     }
     versions.push(header.expires);
   }
-  const output = outputKey(at, pointer, manifest, versions);
-  const out = readEntry(entryPath(at.dir, output), output, at.uid);
+  if (fingerprint(at, pointer.manifest, versions) !== pointer.fingerprint) {
+    return { ok: false, reason: "the environment or a source's cached result changed" };
+  }
+  const out = readEntry(entryPath(at.dir, pointer.output), pointer.output, at.uid);
   if (!out || !isLive(out, now)) return { ok: false, reason: "built output missing or expired" };
   return { ok: true, body: out.body };
 }
@@ -90,11 +96,20 @@ export function writeLeanOutput(
   now = Date.now(),
 ): boolean {
   if (!(inputs.freshUntil > now) || !checkCacheDir(at.dir, at.uid).ok) return false;
-  const pointer = pointerKey(at);
+  const previous = readPointer(at);
+  const pointer: Pointer = {
+    build: buildStamp(),
+    configPath: at.configPath,
+    configDigest: quickHash(at.configBytes),
+    manifest: inputs.manifest,
+    fingerprint: fingerprint(at, inputs.manifest, inputs.versions),
+    // A new name per build: a reader holding the old pointer never reads the new output.
+    output: `rollcall:lean:output:${quickHash(at.configPath)}:${now.toString(36)}${Math.random().toString(36).slice(2, 10)}`,
+  };
   try {
-    writeEntry(at.dir, pointer, now + POINTER_TTL_MS, JSON.stringify(inputs.manifest));
-    const output = outputKey(at, pointer, inputs.manifest, inputs.versions);
-    writeEntry(at.dir, output, inputs.freshUntil, body);
+    writeEntry(at.dir, pointer.output, inputs.freshUntil, body);
+    writeEntry(at.dir, pointerKey(at), now + POINTER_TTL_MS, JSON.stringify(pointer));
+    if (previous && previous.output !== pointer.output) removeEntry(at.dir, previous.output);
     return true;
   } catch {
     return false; // the normal path already told the user about an unusable directory
@@ -102,20 +117,44 @@ export function writeLeanOutput(
 }
 
 function pointerKey(at: LeanLocation): string {
-  const h = createHash("sha256");
-  h.update(JSON.stringify(["pointer", buildStamp(), at.configPath]));
-  h.update(at.configBytes);
-  return `rollcall:lean:pointer:${h.digest("hex")}`;
+  return `rollcall:lean:pointer:${quickHash(at.configPath)}`;
 }
 
-function outputKey(at: LeanLocation, pointer: string, m: LeanManifest, versions: number[]): string {
+function readPointer(at: LeanLocation): Pointer | undefined {
+  const key = pointerKey(at);
+  const entry = readEntry(entryPath(at.dir, key), key, at.uid);
+  if (!entry || !isLive(entry, Date.now())) return undefined;
+  try {
+    const p = JSON.parse(entry.body.toString("utf8")) as Pointer;
+    const prefix = `rollcall:lean:output:${quickHash(at.configPath)}:`;
+    const ok =
+      typeof p === "object" &&
+      p !== null &&
+      typeof p.build === "string" &&
+      p.configPath === at.configPath &&
+      typeof p.configDigest === "string" &&
+      typeof p.fingerprint === "string" &&
+      typeof p.output === "string" &&
+      p.output.startsWith(prefix) &&
+      isManifest(p.manifest);
+    return ok ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Everything the output depends on besides the config and rollcall, as it is now. Env values are
+ * digested (secret ones reduced to set/unset), so the pointer holds no value in clear.
+ */
+function fingerprint(at: LeanLocation, m: LeanManifest, versions: number[]): string {
   const env = m.env.map(([name, secret]) => {
     const value = at.env[name];
-    return [name, secret ? value !== undefined : (value ?? null)];
+    if (secret) return value !== undefined;
+    return value === undefined ? null : quickHash(value);
   });
-  const files = m.files.map((f) => [f, fileSignature(f)]);
-  const material = JSON.stringify([pointer, at.homeDir, env, files, m.raws, versions]);
-  return `rollcall:lean:output:${createHash("sha256").update(material).digest("hex")}`;
+  const files = m.files.map((f) => fileSignature(f));
+  return quickHash(JSON.stringify([at.homeDir, m.env, env, m.files, files, m.raws, versions]));
 }
 
 function fileSignature(path: string): string {

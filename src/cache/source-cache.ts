@@ -7,8 +7,8 @@
 // The cache never fails the command: an untrusted or unusable directory, or Redis being down, is
 // one note through `onProblem` and a miss from then on.
 import { createHash } from "node:crypto";
+import { getuid } from "node:process";
 import Keyv, { type KeyvStoreAdapter } from "keyv";
-import { currentUid } from "./dir-trust.js";
 import { entryPath } from "./entry-file.js";
 import { isLockHeld, newOwnerToken, releaseLockFile, tryLockFile } from "./file-lock.js";
 import { DirectoryStore } from "./file-store.js";
@@ -97,6 +97,11 @@ async function openRedis(settings: RedisSettings, tell: (m: string) => void) {
     tell(`cache: Redis at ${redisLocation(settings.url)} is unavailable (${describe(error)}); using the API`);
     return undefined;
   }
+}
+
+/** The uid cache files must belong to; undefined where the platform has none (Windows). */
+export function currentUid(): number | undefined {
+  return typeof getuid === "function" ? getuid() : undefined;
 }
 
 /** The directory store's key for a source key (the lean path finds entries by it). */

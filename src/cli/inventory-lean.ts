@@ -5,7 +5,6 @@
 // the caller takes the normal path.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { currentUid } from "../cache/dir-trust.js";
 import { readLeanOutput } from "../cache/lean-output.js";
 import { type CliContext, cacheDirOf } from "./context.js";
 
@@ -51,7 +50,7 @@ export function parseInventoryCall(argv: readonly string[]): InventoryArgs | und
 }
 
 /** Print from the cached built output; false on a miss (nothing printed). */
-export async function printFromLeanCache(args: InventoryArgs, ctx: CliContext): Promise<boolean> {
+export function printFromLeanCache(args: InventoryArgs, ctx: CliContext): boolean {
   const file = args.config ?? ctx.env.ROLLCALL_CONFIG;
   if (!file || args.refreshCache) return false;
   const configPath = resolve(ctx.cwd, file);
@@ -67,18 +66,26 @@ export async function printFromLeanCache(args: InventoryArgs, ctx: CliContext): 
     configBytes,
     env: ctx.env,
     homeDir: ctx.homeDir,
-    uid: currentUid(),
+    uid: process.getuid?.(),
   });
   if (!hit.ok) return false;
-  if (args.host !== undefined) {
-    const list = JSON.parse(hit.body.toString("utf8")) as { _meta?: { hostvars?: Record<string, unknown> } };
-    const hostvars = list._meta?.hostvars ?? {};
-    const vars = Object.hasOwn(hostvars, args.host) ? hostvars[args.host] : {};
-    ctx.stdout(`${JSON.stringify(vars, null, ctx.stdoutIsTTY ? 2 : undefined)}\n`);
-  } else if (ctx.stdoutIsTTY) {
-    ctx.stdout(`${JSON.stringify(JSON.parse(hit.body.toString("utf8")), null, 2)}\n`);
-  } else {
+  if (args.host === undefined && !ctx.stdoutIsTTY) {
     writeBytes(ctx, hit.body);
+  } else {
+    // One host, or indented for a person: parse first, so a damaged entry is a miss, not a crash.
+    let text: string;
+    try {
+      const list = JSON.parse(hit.body.toString("utf8")) as {
+        _meta?: { hostvars?: Record<string, unknown> };
+      };
+      const hostvars = list._meta?.hostvars ?? {};
+      const host = args.host;
+      const out = host === undefined ? list : Object.hasOwn(hostvars, host) ? hostvars[host] : {};
+      text = `${JSON.stringify(out, null, ctx.stdoutIsTTY ? 2 : undefined)}\n`;
+    } catch {
+      return false;
+    }
+    ctx.stdout(text);
   }
   if ((args.verbose ?? 0) > 0) ctx.stderr("rollcall: inventory from the cached built output\n");
   return true;

@@ -93,7 +93,6 @@ async function saveBuiltOutput(
   const after = readConfigBytes(file, ctx);
   if (!after?.bytes.equals(before.bytes)) return;
   const { writeLeanOutput } = await import("../cache/lean-output.js");
-  const { currentUid } = await import("../cache/dir-trust.js");
   writeLeanOutput(
     {
       dir: cacheDirOf(ctx),
@@ -101,7 +100,7 @@ async function saveBuiltOutput(
       configBytes: before.bytes,
       env: ctx.env,
       homeDir: ctx.homeDir,
-      uid: currentUid(),
+      uid: process.getuid?.(),
     },
     inputs,
     compact,

@@ -88,7 +88,7 @@ describe("cache directory under concurrent processes", () => {
     expect(files).toHaveLength(50);
     const keys = new Set<string>();
     for (const f of files) {
-      expect(f).toMatch(/^[0-9a-f]{40}\.json$/);
+      expect(f).toMatch(/^[0-9a-f]{32}\.json$/);
       keys.add(JSON.parse(await readFile(join(dir, f), "utf8")).key);
     }
     for (let id = 0; id < 10; id++) {

@@ -126,6 +126,6 @@ describe("lean built output", () => {
 
   it("finds raw entries where the directory store keeps them", () => {
     expect(inputs.manifest.raws[0]).toBe("rollcall:src:raw-1");
-    expect(entryPath(at.dir, inputs.manifest.raws[0]!)).toMatch(/[0-9a-f]{40}\.json$/);
+    expect(entryPath(at.dir, inputs.manifest.raws[0]!)).toMatch(/[0-9a-f]{32}\.json$/);
   });
 });
