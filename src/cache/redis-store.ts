@@ -42,8 +42,15 @@ export function redisLocation(url: string): string {
 /** Connect or throw (the caller turns that into a -v note and a fetch from the API). */
 export async function connectRedis(options: RedisStoreOptions): Promise<RedisBackend> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+  // An ACL user named in the URL goes beside the password: node-redis would otherwise take the
+  // URL's credentials (user, no password) over the password option.
+  const url = new URL(options.url);
+  const username = url.username ? decodeURIComponent(url.username) : undefined;
+  url.username = "";
+  url.password = "";
   const client = createClient({
-    url: options.url,
+    url: url.toString(),
+    username,
     password: options.password,
     socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: false },
     disableOfflineQueue: true,
