@@ -2,6 +2,7 @@
 // runners) would use it: the lean hit path and what it loads, one fetch per expiry across
 // processes (directory store, then Redis), two machines sharing Redis, Redis going away, stale
 // results under throttling, trust checks on the directory, and invalidation after a recycle.
+import { execFileSync } from "node:child_process";
 import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInventory } from "../../src/inventory/collect.js";
 import { startSimulator } from "../../src/sim/index.js";
 import { CLI, type CliRun, runCli, runProgram } from "../helpers/cli.js";
+import { hasProgram } from "../helpers/programs.js";
 import { type RedisFixture, redisAvailability, startRedis } from "../helpers/redis.js";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
@@ -291,6 +293,57 @@ describe.runIf(redisOk.run)("the shared Redis store", () => {
     }
     client.destroy();
   }, 60_000);
+
+  it.runIf(hasProgram("openssl"))(
+    "rediss:// with a private CA (NODE_EXTRA_CA_CERTS)",
+    async () => {
+      const dir = await mkdtemp(join(home, "tls-"));
+      const certFile = join(dir, "cert.pem");
+      const keyFile = join(dir, "key.pem");
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          keyFile,
+          "-out",
+          certFile,
+          "-days",
+          "2",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+        ],
+        { stdio: "ignore" },
+      );
+      const tls = await startRedis({ tls: { certFile, keyFile } });
+      try {
+        expect(tls.url).toMatch(/^rediss:/);
+        const file = await config(`${SPOTINST}cache:\n  url: ${tls.url}\n  key_prefix: tls\n`);
+        const env = { ROLLCALL_REDIS_PASSWORD: tls.password, NODE_EXTRA_CA_CERTS: certFile };
+        const first = ok(await list(file, await freshEnv(env), ["-v"]));
+        expect(first.stderr).not.toMatch(/Redis/);
+        const before = spotinstRequests();
+        const second = ok(await list(file, await freshEnv(env), ["-v"]));
+        expect(spotinstRequests()).toBe(before);
+        expect(second.stdout).toBe(first.stdout);
+        // Without trusting the CA: a -v note, and the API answers.
+        const untrusted = ok(
+          await list(file, await freshEnv({ ROLLCALL_REDIS_PASSWORD: tls.password }), ["-v"]),
+        );
+        expect(untrusted.stdout).toBe(first.stdout);
+        expect(untrusted.stderr).toMatch(/cache: Redis at 127\.0\.0\.1:\d+ is unavailable/);
+      } finally {
+        await tls.close();
+      }
+    },
+    60_000,
+  );
 
   it("refuses a password written in the URL, without echoing it", async () => {
     const file = await config(`${SPOTINST}cache:\n  url: redis://:hunter2-in-config@127.0.0.1:1/0\n`);

@@ -134,6 +134,53 @@ describe.runIf(availability.run)("Redis store", () => {
     await cache.close();
   });
 
+  it("works as an ACL user named in the URL, limited to its key prefix", async () => {
+    const admin = createClient({ url: redis.url, password: redis.password });
+    await admin.connect();
+    await admin.sendCommand([
+      "ACL",
+      "SETUSER",
+      "fleet",
+      "on",
+      ">fleet-pass-42",
+      "~fleet:*",
+      "+@connection",
+      "+get",
+      "+set",
+      "+unlink",
+      "+del",
+      "+exists",
+      "+multi",
+      "+exec",
+      "+eval",
+    ]);
+    admin.destroy();
+    const url = redis.url.replace("redis://", "redis://fleet@");
+    const problems: string[] = [];
+    const cache = await openSourceCache({
+      dir: "/x",
+      redis: { url, password: "fleet-pass-42", keyPrefix: "fleet" },
+      onProblem: (m) => problems.push(m),
+    });
+    expect(await cache.set("k", 1, 60_000)).toBeDefined();
+    expect((await cache.get("k"))?.data).toBe(1);
+    const lock = await cache.tryLock("k", 1000);
+    expect(lock).toBeDefined();
+    await lock!.release();
+    expect(await cache.delete("k")).toBe(true);
+    expect(problems).toEqual([]);
+    await cache.close();
+    // Outside its prefix it is refused: one note, and the API answers.
+    const outside = await openSourceCache({
+      dir: "/x",
+      redis: { url, password: "fleet-pass-42", keyPrefix: "other" },
+      onProblem: (m) => problems.push(m),
+    });
+    expect(await outside.get("k")).toBeUndefined();
+    expect(problems).toEqual([expect.stringMatching(/failed \(NOPERM/)]);
+    await outside.close();
+  });
+
   it("Redis stopped: one note, misses, no throw, fast", async () => {
     const cache = await openSourceCache({ dir: "/x", redis: settings });
     await cache.set("before", 1, 60_000);

@@ -37,17 +37,37 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(password = "test-redis-pass-7c1d"): Promise<RedisFixture> {
+export interface RedisOptions {
+  password?: string;
+  /** Serve TLS only (rediss://) with this certificate and key. */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisFixture> {
+  const password = options.password ?? "test-redis-pass-7c1d";
   const dir = await mkdtemp(join(tmpdir(), "rollcall-redis-"));
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const listen = options.tls
+    ? [
+        "--port",
+        "0",
+        "--tls-port",
+        String(port),
+        "--tls-cert-file",
+        options.tls.certFile,
+        "--tls-key-file",
+        options.tls.keyFile,
+        "--tls-auth-clients",
+        "no",
+      ]
+    : ["--port", String(port)];
 
   const start = async () => {
     const proc = spawn(
       REDIS_SERVER,
       [
-        "--port",
-        String(port),
+        ...listen,
         "--bind",
         "127.0.0.1",
         "--dir",
@@ -95,7 +115,7 @@ export async function startRedis(password = "test-redis-pass-7c1d"): Promise<Red
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `${options.tls ? "rediss" : "redis"}://127.0.0.1:${port}/0`,
     port,
     password,
     stop,
