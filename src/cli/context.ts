@@ -3,6 +3,8 @@
 import { fstatSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { ExitCode } from "../errors.js";
+import type { LoadInventory, PlaySessionIo } from "../play/session.js";
 
 export interface CliContext {
   env: Record<string, string | undefined>;
@@ -26,7 +28,7 @@ export function createProcessContext(): CliContext {
     stdoutBytes: writeStdoutBytes,
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: isStdoutTTY(),
-    exitCode: 0,
+    exitCode: ExitCode.ok,
   };
 }
 
@@ -50,7 +52,7 @@ function stdoutStream(): NodeJS.WriteStream {
     stdoutReady = true;
     // `rollcall inventory --list | head`: a closed pipe is the reader's choice, not an error.
     process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? ExitCode.ok);
       throw err;
     });
   }
@@ -78,4 +80,27 @@ export function cacheDirOf(ctx: Pick<CliContext, "env" | "homeDir">): string {
 /** $XDG_STATE_HOME/rollcall, default ~/.local/state/rollcall. */
 export function stateDirOf(ctx: Pick<CliContext, "env" | "homeDir">): string {
   return join(ctx.env.XDG_STATE_HOME || join(ctx.homeDir, ".local", "state"), "rollcall");
+}
+
+/**
+ * What tests (and the demo) replace when they run a command in-process through `runCli`. The real
+ * process never sets these.
+ */
+export interface CliSeams {
+  play?: PlaySeams;
+}
+
+export interface PlaySeams {
+  loadInventory?: LoadInventory;
+  services?: PlaySessionIo["services"];
+  /** Aborting it is a first Ctrl-C. */
+  signal?: AbortSignal;
+  now?: () => number;
+  random?: () => number;
+  /** Terminal width for banners (default: the real terminal's). */
+  columns?: number;
+  /** Print the total run time after the recap (default true). */
+  showElapsed?: boolean;
+  /** A second Ctrl-C: leave at once (default process.exit). */
+  exitNow?: (code: number) => void;
 }

@@ -5,11 +5,11 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
-import { type CliContext, createProcessContext } from "./context.js";
+import { type CliContext, type CliSeams, createProcessContext } from "./context.js";
 import { parseInventoryCall, printFromLeanCache } from "./inventory-lean.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
-type CommandFactory = (ctx: CliContext) => CommandModule<any, any>;
+type CommandFactory = (ctx: CliContext, seams: CliSeams) => CommandModule<any, any>;
 
 /**
  * Commands load on demand: Ansible runs `rollcall --list` on every use, so start-up must not pay
@@ -29,7 +29,8 @@ export function isBareInventoryCall(argv: readonly string[]): boolean {
   return first === "--list" || first === "--host" || (first?.startsWith("--host=") ?? false);
 }
 
-export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+/** Run one command line; resolves to the exit code. Tests call it in-process with their seams. */
+export async function runCli(argv: string[], ctx: CliContext, seams: CliSeams = {}): Promise<number> {
   // The AWS SDK prints a multi-line notice about Node 20 on first use; Ansible would show any
   // stderr as an error, so it is silenced unless the user set the variable themselves.
   ctx.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -48,7 +49,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     const factories = await Promise.all(names.map((n) => COMMANDS[n]!()));
     const { default: yargs } = await import("yargs");
     const cli = yargs(args).scriptName("rollcall").usage("$0 <command> [options]");
-    for (const factory of factories) cli.command(factory(ctx));
+    for (const factory of factories) cli.command(factory(ctx, seams));
     await cli
       .option("debug", { type: "boolean", describe: "show stack traces for internal errors", global: true })
       .demandCommand(1, "name a command (see --help)")

@@ -2,7 +2,7 @@
 // `ready`, and run until SIGINT/SIGTERM. The only place the simulator meets the process: the
 // core (src/sim/) never prints, reads argv or handles signals.
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { UsageError } from "../errors.js";
+import { InputError, SetupError, UsageError } from "../errors.js";
 import { isLoopbackHost, readFleetFile, type SimulatorOptions, startSimulator } from "../sim/index.js";
 import type { CliContext } from "./context.js";
 
@@ -77,7 +77,7 @@ export async function runSim(args: SimArgs, ctx: CliContext, stop: Promise<unkno
   const options = toSimulatorOptions(args);
   if (args.fleet !== undefined) {
     const parsed = await readFleetFile(args.fleet);
-    if (!parsed.ok) throw new UsageError(parsed.issues);
+    if (!parsed.ok) throw new InputError(parsed.issues);
     options.fleet = parsed.value;
   }
   options.onIncident = (e) => ctx.stderr(`rollcall sim: warning: ${e.subject}: ${e.message}\n`);
@@ -132,12 +132,12 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
 function describeStartFailure(err: unknown, args: SimArgs): unknown {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   const where = `${e.address ?? args.host}:${e.port ?? args.port}`;
-  if (e?.code === "EADDRINUSE") return new UsageError(`cannot listen on ${where}: address already in use`);
+  if (e?.code === "EADDRINUSE") return new SetupError(`cannot listen on ${where}: address already in use`);
   if (e?.code === "EACCES")
-    return new UsageError(`cannot listen on ${where}: permission denied (ports below 1024 need root)`);
+    return new SetupError(`cannot listen on ${where}: permission denied (ports below 1024 need root)`);
   if (e?.code === "EADDRNOTAVAIL") {
     // Linux routes all of 127.0.0.0/8 to lo; macOS only 127.0.0.1 unless aliases are added.
-    return new UsageError(
+    return new SetupError(
       `cannot listen on ${where}: address not available (on macOS, add it with ifconfig lo0 alias)`,
     );
   }

@@ -1,7 +1,7 @@
 // The inventory config file (`-c FILE`, `-i FILE`, ROLLCALL_CONFIG): which sources to read and
 // how to shape hosts and groups. Every option is documented in inventories/spotinst.example.yml.
 import { z } from "zod";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { awsSourceSchema } from "./aws-source.js";
 import { cacheConfigSchema } from "./cache-config.js";
 import { readYamlFile, validate, type YamlSource } from "./yaml.js";
@@ -72,7 +72,10 @@ export const staticSourceSchema = z.strictObject({
 });
 
 const keyedGroupSchema = z.strictObject({
-  /** A hostvar name, or `tags.<Key>` for a tag of the group (Spotinst) or instance (EC2). */
+  /**
+   * A hostvar name, `tags.<Key>` for a tag of the group (Spotinst) or instance (EC2), or an
+   * expression over the host's vars (`ec2_tags['aws:autoscaling:groupName']`, see docs/templates.md).
+   */
   key: z.string().min(1),
   prefix: z.string().default(""),
   separator: z.string().default("_"),
@@ -100,7 +103,7 @@ export const inventoryConfigSchema = z.strictObject({
   /** Add parent groups `elastigroups` / `autoscaling_groups` over the per-group groups. */
   parent_groups: z.boolean().default(true),
   keyed_groups: z.array(keyedGroupSchema).default([]),
-  /** Extra hostvars: name → Handlebars template over the host's vars (a literal is fine). */
+  /** Extra hostvars: name → template (Handlebars or Jinja) over the host's vars; a literal is fine. */
   compose: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   cache: cacheConfigSchema,
   /** Sections other commands read (validated by them). */
@@ -122,14 +125,14 @@ export interface LoadedConfig {
 
 export async function loadInventoryConfig(file: string): Promise<LoadedConfig> {
   const parsed = await readYamlFile(file);
-  if (!parsed.ok) throw new UsageError(parsed.issues);
+  if (!parsed.ok) throw new InputError(parsed.issues);
   if (parsed.value.value === null || parsed.value.value === undefined) {
-    throw new UsageError([
+    throw new InputError([
       { message: "empty config: expected a mapping with a sources: list", at: { file, line: 1, col: 1 } },
     ]);
   }
   const checked = validate(inventoryConfigSchema, parsed.value);
-  if (!checked.ok) throw new UsageError(checked.issues);
+  if (!checked.ok) throw new InputError(checked.issues);
   return { file, config: checked.value, yaml: parsed.value };
 }
 

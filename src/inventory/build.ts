@@ -11,6 +11,8 @@ export interface BuildOptions {
   keyedGroups: readonly KeyedGroup[];
   /** Computes extra vars for one host (config `compose`); returns vars to merge. */
   compose?: (vars: Vars) => Vars;
+  /** Evaluates a keyed group's expression key for one host (config `keyed_groups`). */
+  evaluateKey?: (key: string, vars: Vars) => unknown;
 }
 
 export interface BuildResult {
@@ -49,7 +51,7 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
       if (ref.parent && options.parentGroups) groupOf(groupName(ref.parent)).children.add(g);
     }
     for (const kg of options.keyedGroups) {
-      for (const g of keyedGroupNames(kg, record, vars)) {
+      for (const g of keyedGroupNames(kg, record, vars, options.evaluateKey)) {
         const safe = sanitizeGroupName(g);
         groupOf(safe).hosts.add(name);
         if (kg.parent_group) groupOf(groupName(kg.parent_group)).children.add(safe);
@@ -125,8 +127,17 @@ function pickName(record: HostRecord, prefs: readonly string[]): string {
   return record.id;
 }
 
-function keyedGroupNames(kg: KeyedGroup, record: HostRecord, vars: Vars): string[] {
-  const value = kg.key.startsWith("tags.") ? record.tags[kg.key.slice(5)] : vars[kg.key];
+function keyedGroupNames(
+  kg: KeyedGroup,
+  record: HostRecord,
+  vars: Vars,
+  evaluateKey: BuildOptions["evaluateKey"],
+): string[] {
+  const value = kg.key.startsWith("tags.")
+    ? record.tags[kg.key.slice(5)]
+    : evaluateKey && !/^[A-Za-z_]\w*$/.test(kg.key)
+      ? evaluateKey(kg.key, vars)
+      : vars[kg.key];
   const withPrefix = (name: string) => (kg.prefix ? `${kg.prefix}${kg.separator}${name}` : name);
   if (value === undefined || value === null || value === "") {
     return kg.default_value !== undefined ? [withPrefix(kg.default_value)] : [];

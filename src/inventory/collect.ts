@@ -5,10 +5,10 @@ import {
   type SourceConfig,
   sourceLabel,
 } from "../config/inventory-config.js";
-import { RemoteError, RollcallError } from "../errors.js";
+import { ExitCode, RemoteError, RollcallError } from "../errors.js";
 import { buildInventory } from "./build.js";
 import type { CacheRun, LeanInputs } from "./collect-cache.js";
-import { createComposer } from "./compose.js";
+import { createComposer, createKeyEvaluator } from "./compose.js";
 import type { HostRecord, Inventory, InventoryNote } from "./model.js";
 import { awsSource } from "./sources/aws.js";
 import { spotinstSource } from "./sources/spotinst.js";
@@ -67,13 +67,21 @@ export async function collectInventory(
     ctx.onCacheKeys?.(cacheKeys);
     if (run) ctx.onCacheInvalidator?.(run.invalidator());
     const records = perSource.flat();
-    const compose = await createComposer(config.compose, configFile);
+    // Templates may read the environment too: through the recording view, so the cached built
+    // output is keyed by what they read.
+    const compose = await createComposer(config.compose, configFile, sctx.env);
+    const evaluateKey = await createKeyEvaluator(
+      config.keyed_groups.map((k) => k.key),
+      configFile,
+      sctx.env,
+    );
     const { inventory, notes } = buildInventory(records, {
       hostnames: config.hostnames,
       sanitizeGroupNames: config.sanitize_group_names,
       parentGroups: config.parent_groups,
       keyedGroups: config.keyed_groups,
       compose,
+      evaluateKey,
     });
     for (const n of notes) note(n);
     const lean = run?.leanInputs();
@@ -100,7 +108,7 @@ async function collectSource(
   run: CacheRun | undefined,
 ): Promise<HostRecord[]> {
   const impl = SOURCES[source.type];
-  if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, 2);
+  if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, ExitCode.usage);
   try {
     // The static source has nothing remote to cache.
     const raw =

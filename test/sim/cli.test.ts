@@ -93,7 +93,7 @@ describe("argument and fleet errors (exit 2, one line)", () => {
     const file = join(dir, "fleet.yml");
     await writeFile(file, "accounts:\n  - id: act-12345678\n    token: long-enough-token\n    grups: []\n");
     const ctx = fakeContext();
-    expect(await runCli(["sim", "--fleet", file], ctx)).toBe(2);
+    expect(await runCli(["sim", "--fleet", file], ctx)).toBe(4);
     expect(ctx.err).toBe(
       `rollcall: ${file}:4:5: unknown option "grups" in accounts.0 (did you mean "groups"?)\n`,
     );
@@ -105,7 +105,7 @@ describe("argument and fleet errors (exit 2, one line)", () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const ctx = fakeContext();
-      expect(await runCli(["sim", "--port", String(port)], ctx)).toBe(2);
+      expect(await runCli(["sim", "--port", String(port)], ctx)).toBe(1);
       expect(ctx.err).toBe(`rollcall: cannot listen on 127.0.0.1:${port}: address already in use\n`);
     } finally {
       blocker.close();

@@ -83,6 +83,8 @@ export interface SpotinstApi {
 export const DEFAULT_SPOTINST_URL = "https://api.spotinst.io";
 const STATEFUL_ACTIONS: readonly StatefulAction[] = ["recycle", "pause", "resume", "deallocate"];
 
+// One piece (≈100 lines, ≈20 of its own): a table of short methods over one paced, retrying
+// HTTP client.
 export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
   const { token, accountId } = options.credentials;
   const secrets = [token];

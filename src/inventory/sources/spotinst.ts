@@ -5,7 +5,7 @@ import { join } from "node:path";
 import picomatch from "picomatch";
 import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
-import { UsageError } from "../../errors.js";
+import { formatIssue, SetupError } from "../../errors.js";
 import type { HostRecord, Vars } from "../model.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
@@ -36,7 +36,7 @@ async function resolveCredentials(config: SpotinstSourceConfig, ctx: SourceConte
     env: ctx.env,
     homeDir: ctx.homeDir,
   });
-  if (!resolved.ok) throw new UsageError(resolved.issues);
+  if (!resolved.ok) throw new SetupError(resolved.issues.map(formatIssue).join("; "));
   return resolved.value;
 }
 

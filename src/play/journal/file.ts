@@ -2,7 +2,7 @@
 // $XDG_STATE_HOME/rollcall/journals/. Files are 0600 in a 0700 directory; a torn last line (the
 // process died mid-write) is ignored on read. Nothing here knows about plays or modules.
 import { createHmac, randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { chmod, type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 export const JOURNAL_VERSION = 1;
@@ -61,16 +61,17 @@ export async function ensureDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
-/** Every journal of this key, oldest first. */
-export async function listJournals(dir: string, key: string): Promise<JournalFileInfo[]> {
+/** Every journal of this key (of every key when `key` is undefined), oldest first. */
+export async function listJournals(dir: string, key?: string): Promise<JournalFileInfo[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
     return [];
   }
+  const ours = (n: string) => (key === undefined ? /^[0-9a-f]{32}\./.test(n) : n.startsWith(`${key}.`));
   const out: JournalFileInfo[] = [];
-  for (const name of names.filter((n) => n.startsWith(`${key}.`) && n.endsWith(".jsonl"))) {
+  for (const name of names.filter((n) => ours(n) && n.endsWith(".jsonl"))) {
     const file = join(dir, name);
     const records = await readRecords(file);
     const head = records[0];
@@ -100,6 +101,14 @@ async function readRecords(file: string): Promise<JournalRecord[]> {
   return records;
 }
 
+async function endsWithNewline(fh: FileHandle): Promise<boolean> {
+  const { size } = await fh.stat();
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  await fh.read(last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
 export async function removeJournal(file: string): Promise<void> {
   await rm(file, { force: true });
 }
@@ -111,9 +120,12 @@ export interface JournalWriter {
 }
 
 export async function openWriter(file: string, create: boolean): Promise<JournalWriter> {
-  const fh = await open(file, create ? "wx" : "a", 0o600);
+  const fh = await open(file, create ? "wx" : "a+", 0o600);
   await fh.chmod(0o600);
   let chain: Promise<void> = Promise.resolve();
+  // A process killed mid-write (a second Ctrl-C, kill -9) can leave a torn last line: end it, so
+  // the first record appended now is not glued to it and lost with it on the next read.
+  if (!create && !(await endsWithNewline(fh))) chain = fh.write("\n").then(() => {});
   return {
     append(record, sync) {
       const line = `${JSON.stringify(record)}\n`;

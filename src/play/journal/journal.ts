@@ -73,7 +73,14 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
       );
     }
     const writer = o.readOnly ? undefined : await openWriter(unfinished.file, false);
-    const journal = new RunJournal(unfinished.runStartedAt, true, unfinished.records, writer, now);
+    const journal = new RunJournal(
+      unfinished.runStartedAt,
+      true,
+      unfinished.records,
+      writer,
+      now,
+      unfinished.file,
+    );
     await journal.write(attempt(true), true);
     return { journal };
   }
@@ -83,12 +90,14 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
   }
   const runStartedAt = new Date(now()).toISOString();
   let writer: JournalWriter | undefined;
+  let file: string | undefined;
   if (!o.readOnly) {
     await ensureDir(dir);
     const stamp = runStartedAt.replace(/[-:.]/g, "");
-    writer = await openWriter(join(dir, `${key}.${stamp}-${pid}.jsonl`), true);
+    file = join(dir, `${key}.${stamp}-${pid}.jsonl`);
+    writer = await openWriter(file, true);
   }
-  const journal = new RunJournal(runStartedAt, false, [], writer, now);
+  const journal = new RunJournal(runStartedAt, false, [], writer, now, file);
   await journal.write(
     {
       t: "run",
@@ -118,6 +127,8 @@ export class RunJournal implements ActionJournal {
     loaded: JournalRecord[],
     private readonly writer: JournalWriter | undefined,
     private readonly now: () => number,
+    /** The journal file (absent for a --check run that writes none). */
+    readonly file?: string,
   ) {
     this.records = [...loaded];
     for (const r of loaded) {
@@ -132,7 +143,7 @@ export class RunJournal implements ActionJournal {
     }
   }
 
-  /** A write failed (disk full, …): the CLI reports it; the run itself carries on. */
+  /** A write failed (disk full, …): the session reports it; the run itself carries on. */
   get writeError(): Error | undefined {
     return this.failure;
   }

@@ -1,4 +1,4 @@
-// Spotinst clients for play modules. The CLI creates one pool per run and hands it to modules as
+// Spotinst clients for play modules. The play session creates one pool per run and hands it to modules as
 // `services.spotinst`, so every task of a run shares one client per (API URL, account, token): the
 // concurrency limit and the retry budget then hold for the run, not per task — a serial-10 recycle
 // must not send 10× the request rate the inventory would.
@@ -25,7 +25,7 @@ export interface SpotinstClientPool {
 
 declare module "../modules/types.js" {
   interface PlayServices {
-    /** Spotinst clients shared by the run (the CLI provides one; modules fall back to their own). */
+    /** Spotinst clients shared by the run (the session provides one; modules fall back to their own). */
     spotinst?: SpotinstClientPool;
   }
 }

@@ -1,5 +1,5 @@
 // The safe recycle of one Spotinst stateful instance, as plain logic over the API client:
-// ../shared/reference/spotinst-api.md §3, §5.1 (the prior module's bugs) and §7 (the rule).
+// docs/reference/spotinst-api.md ("The stateful instance"; "Prior art and the bugs rollcall must not repeat").
 //  - wait until the instance (and by default its whole group) is ACTIVE; ERROR fails at once;
 //  - record instanceId + launchedAt, PUT recycle;
 //  - done when ACTIVE *and* instanceId or launchedAt changed — never rely on seeing RECYCLING;

@@ -1,7 +1,7 @@
 // The AWS half of the simulator: EC2, Auto Scaling (and a minimal STS) on one loopback port,
 // answering the real AWS SDK v3 clients. `startSimulator` composes it with the Spotinst fake.
 import type { AddressInfo } from "node:net";
-import { UsageError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import type { SimShared } from "../core/shared.js";
 import { type AwsFleet, awsFleetSchema } from "./fleet.js";
 import { populateWorld } from "./populate.js";
@@ -40,7 +40,7 @@ export const SIM_SECRET_ACCESS_KEY = "rollcall-simulator-secret-not-a-real-key";
 export function parseAwsFleet(fleetAws: unknown): AwsFleet {
   const parsed = awsFleetSchema.safeParse(fleetAws ?? {});
   if (!parsed.success) {
-    throw new UsageError(
+    throw new InputError(
       parsed.error.issues.map((i) => ({ message: `fleet aws.${i.path.join(".")}: ${i.message}` })),
     );
   }
@@ -58,7 +58,7 @@ export async function startAwsSim(
   try {
     populateWorld(world, fleet);
   } catch (err) {
-    throw new UsageError(`fleet aws: ${(err as Error).message}`);
+    throw new InputError(`fleet aws: ${(err as Error).message}`);
   }
   const credentials = {
     accessKeyId: options.accessKeyId ?? SIM_ACCESS_KEY_ID,

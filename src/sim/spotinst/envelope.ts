@@ -1,5 +1,5 @@
 // The Spotinst response envelope and how the fake renders faults in it. Shapes follow
-// ../shared/reference/spotinst-api.md §1.1: items even for one object, `errors[]` on failures,
+// docs/reference/spotinst-api.md ("Requests and answers"): items even for one object, `errors[]` on failures,
 // and action calls answered with a bare status.
 import { STATUS_CODES } from "node:http";
 import type { Fault } from "../core/faults.js";

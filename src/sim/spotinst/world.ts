@@ -94,6 +94,8 @@ export interface WorldOptions {
   onIncident?: (incident: SimIncident) => void;
 }
 
+// One piece (≈100 lines, ≈25 of its own): a table of small methods over the world's private
+// state; each method is short, and splitting would only pass that state around.
 export function createSpotinstWorld(
   shared: SimShared,
   fleet: Fleet,

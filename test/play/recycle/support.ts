@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
 import { fleetSchema } from "../../../src/sim/fleet.js";
 import {
   type FleetInput,
@@ -100,9 +100,8 @@ export async function startRig(
     inventory,
     async play(args, signal, playbook = PLAYBOOK) {
       const ctx = memoryContext(dir, env);
-      const code = await runPlayArgv([playbook, "-i", inventory, ...args], ctx, {
-        showElapsed: false,
-        ...(signal && { signal }),
+      const code = await runCli(["play", playbook, "-i", inventory, ...args], ctx, {
+        play: { showElapsed: false, ...(signal && { signal }) },
       });
       return { code, out: ctx.out.join("") + ctx.err.join("") };
     },
