@@ -7,6 +7,7 @@ import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/errors.js";
 import { loadInventory } from "../../src/inventory/collect.js";
 import { startSimulator } from "../../src/sim/index.js";
 import { CLI, type CliRun, runCli, runProgram } from "../helpers/cli.js";
@@ -121,6 +122,21 @@ export async function resolve(specifier, context, next) {
     expect([spotinstRequests(), awsRequests()]).toEqual(before);
     expect(r.stdout).not.toBe(expected);
     expect(Object.keys(JSON.parse(r.stdout)).every((g) => /^[A-Za-z0-9_]+$/.test(g))).toBe(true);
+  }, 60_000);
+
+  it("a compose template that reads the environment keys the built output by that variable", async () => {
+    const composed = await config(
+      `${SPOTINST}compose:\n  site: "{{ lookup('env', 'SITE_NAME') }}"\ncache:\n  ttl: 600\n`,
+    );
+    const site = (r: CliRun) =>
+      (Object.values(JSON.parse(r.stdout)._meta.hostvars)[0] as { site: string }).site;
+    const alpha = { ...env, ROLLCALL_CONFIG: composed, SITE_NAME: "alpha" };
+    expect(site(ok(await runCli(["--list"], alpha)))).toBe("alpha");
+    const hit = ok(await runCli(["--list", "-v"], alpha));
+    expect([site(hit), hit.stderr]).toEqual(["alpha", "rollcall: inventory from the cached built output\n"]);
+    const beta = ok(await runCli(["--list", "-v"], { ...alpha, SITE_NAME: "beta" }));
+    expect(site(beta)).toBe("beta");
+    expect(beta.stderr).not.toContain("cached built output");
   }, 60_000);
 
   it("--refresh-cache bypasses and rewrites", async () => {
@@ -348,7 +364,7 @@ describe.runIf(redisOk.run)("the shared Redis store", () => {
   it("refuses a password written in the URL, without echoing it", async () => {
     const file = await config(`${SPOTINST}cache:\n  url: redis://:hunter2-in-config@127.0.0.1:1/0\n`);
     const r = await list(file, await redisEnv());
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(ExitCode.badInput);
     expect(r.stderr).toMatch(/must not contain a password/);
     expect(r.stderr).not.toContain("hunter2");
   });
@@ -397,7 +413,7 @@ describe("stale_while_revalidate when the API throttles everything", () => {
       const strict = await config(
         "sources:\n  - type: spotinst\n    name: sim\n    retry: { attempts: 2, max_time: 2 }\ncache:\n  ttl: 0.2\n",
       );
-      expect((await list(strict, env)).code).toBe(3);
+      expect((await list(strict, env)).code).toBe(ExitCode.remote);
     } finally {
       await throttling.close();
     }
