@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { awsSourceSchema } from "./aws-source.js";
+import { cacheConfigSchema } from "./cache-config.js";
 import { readYamlFile, validate, type YamlSource } from "./yaml.js";
 
 const globList = z
@@ -106,13 +107,7 @@ export const inventoryConfigSchema = z.strictObject({
   keyed_groups: z.array(keyedGroupSchema).default([]),
   /** Extra hostvars: name → template (Handlebars or Jinja) over the host's vars; a literal is fine. */
   compose: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  cache: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** Seconds. */
-      ttl: z.number().min(0).default(300),
-    })
-    .default({ enabled: true, ttl: 300 }),
+  cache: cacheConfigSchema,
   /** Sections other commands read (validated by them). */
   roster: z.record(z.string(), z.unknown()).optional(),
   watch: z.record(z.string(), z.unknown()).optional(),

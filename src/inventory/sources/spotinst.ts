@@ -1,6 +1,7 @@
 // Spotinst Elastigroups as an inventory source. Output is compatible with the spotinst_esg
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
+import { join } from "node:path";
 import picomatch from "picomatch";
 import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
@@ -55,6 +56,13 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
       exclude: config.groups.exclude,
       stateless: config.include_stateless,
     };
+  },
+
+  identityFiles(_config, ctx) {
+    // The file resolveSpotinstCredentials falls back to (cloud/spotinst/credentials.ts).
+    const explicit =
+      ctx.env.SPOTINST_CREDENTIALS_FILE?.trim() || ctx.env.SPOTINST_SHARED_CREDENTIALS_FILE?.trim();
+    return [explicit || join(ctx.homeDir, ".spotinst", "credentials")];
   },
 
   async fetch(config, ctx) {
