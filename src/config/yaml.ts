@@ -2,7 +2,7 @@
 // Shared by the inventory config, the simulator's fleet file and the play parser.
 import { readFile } from "node:fs/promises";
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { didYouMean, type Issue, type SourcePosition } from "../errors.js";
 
 export interface YamlSource {
@@ -189,6 +189,8 @@ function valueAt(value: unknown, path: readonly PathKey[]): unknown {
 function article(expected: string): string {
   const names: Record<string, string> = {
     object: "a mapping",
+    map: "a mapping",
+    record: "a mapping",
     array: "a list",
     string: "a string",
     number: "a number",
@@ -204,6 +206,20 @@ export function describeValue(v: unknown): string {
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * `z.record(z.string(), value)` for maps keyed by names from outside (host names, group names,
+ * tags): zod's record drops a "__proto__" key without a word, this keeps every key as an own
+ * property. Issues keep the record's paths (`hosts.<name>…`).
+ */
+export function ownRecord<V extends z.ZodType>(value: V) {
+  return z
+    .preprocess(
+      (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? new Map(Object.entries(v)) : v),
+      z.map(z.string(), value),
+    )
+    .transform((m) => Object.fromEntries(m) as Record<string, z.output<V>>);
 }
 
 /** Keys of the object schema found by walking `path`, seeing through optional/default/array. */

@@ -1,10 +1,10 @@
 // Spotinst Elastigroups as an inventory source. Output is compatible with the spotinst_esg
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
-import picomatch from "picomatch";
 import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
 import { UsageError } from "../../errors.js";
+import { globMatcher } from "../glob.js";
 import type { HostRecord, Vars } from "../model.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
@@ -120,8 +120,8 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
 };
 
 export function selectGroups(groups: SpotinstGroup[], config: SpotinstSourceConfig): SpotinstGroup[] {
-  const include = picomatch(config.groups.include);
-  const exclude = config.groups.exclude.length > 0 ? picomatch(config.groups.exclude) : () => false;
+  const include = globMatcher(config.groups.include);
+  const exclude = config.groups.exclude.length > 0 ? globMatcher(config.groups.exclude) : () => false;
   return groups.filter((g) => (include(g.id) || include(g.name)) && !(exclude(g.id) || exclude(g.name)));
 }
 
@@ -130,8 +130,10 @@ function toRawGroup(
   stateful: StatefulInstance[],
   instances: SpotinstGroupInstance[],
 ): RawGroup {
-  const tags: Record<string, string> = {};
-  for (const t of g.compute?.launchSpecification?.tags ?? []) tags[t.tagKey] = t.tagValue;
+  // Own properties: a tag named "__proto__" is a tag, not the object's prototype.
+  const tags: Record<string, string> = Object.fromEntries(
+    (g.compute?.launchSpecification?.tags ?? []).map((t) => [t.tagKey, t.tagValue]),
+  );
   const persistence = g.strategy?.persistence;
   return {
     id: g.id,

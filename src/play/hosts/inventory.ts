@@ -16,15 +16,13 @@ export function hostListInventory(spec: string): Inventory {
         .filter(Boolean),
     ),
   ];
-  const hosts: Record<string, Vars> = {};
+  // Keyed by names from the command line: no prototype, so "constructor" is a host like any other.
+  const hosts: Record<string, Vars> = Object.create(null);
   for (const n of names) hosts[n] = {};
-  return {
-    hosts,
-    groups: {
-      all: { name: "all", hosts: [], children: ["ungrouped"], vars: {} },
-      ungrouped: { name: "ungrouped", hosts: names, children: [], vars: {} },
-    },
-  };
+  const groups: Inventory["groups"] = Object.create(null);
+  groups.all = { name: "all", hosts: [], children: ["ungrouped"], vars: {} };
+  groups.ungrouped = { name: "ungrouped", hosts: names, children: [], vars: {} };
+  return { hosts, groups };
 }
 
 /** An inventory with no hosts (no -i given): only the implicit localhost can be targeted. */
@@ -83,10 +81,10 @@ export function viewOf(inv: Inventory): InventoryView {
     const groups = (hostGroups.get(h) ?? [])
       .slice()
       .sort((a, b) => (depth.get(a) ?? 1) - (depth.get(b) ?? 1) || a.localeCompare(b));
-    const merged: Vars = { ...inv.groups.all?.vars };
-    for (const g of groups) Object.assign(merged, inv.groups[g]?.vars);
-    Object.assign(merged, inv.hosts[h]);
-    vars.set(h, merged);
+    // Spread, not Object.assign: a var named "__proto__" stays a var.
+    let merged: Vars = { ...inv.groups.all?.vars };
+    for (const g of groups) merged = { ...merged, ...inv.groups[g]?.vars };
+    vars.set(h, { ...merged, ...inv.hosts[h] });
     hostGroups.get(h)!.sort();
   }
   return { inventory: inv, order, groupHosts, hostGroups, vars };

@@ -1,8 +1,8 @@
 // Ansible host patterns: `all`, `*`, groups, hosts, globs, `~regex`, subscripts `web[0:2]`, and
 // the operators `a:b` / `a,b` (union), `a:&b` (intersection), `a:!b` (exclusion).
 import { isIP } from "node:net";
-import picomatch from "picomatch";
 import { didYouMean } from "../../errors.js";
+import { globMatcher } from "../../inventory/glob.js";
 import { addImplicitLocalhost, IMPLICIT_LOCALHOST, type InventoryView, isLocalName } from "./inventory.js";
 
 interface Term {
@@ -207,7 +207,8 @@ function matchTerm(name: string, view: InventoryView, warnings: string[]): strin
   if (name === "all" || name === "*") return view.groupHosts.get("all") ?? [];
   const groups = [...view.groupHosts.keys()];
   const isRegex = name.startsWith("~");
-  const glob = /[*?[]/.test(name) ? picomatch(name, { dot: true }) : undefined;
+  // fnmatch, as Ansible: `*` matches any name, "/" and newlines included.
+  const glob = /[*?[]/.test(name) ? globMatcher(name) : undefined;
   const regex = isRegex ? new RegExp(`^(?:${name.slice(1)})`) : undefined;
   const test = (s: string): boolean => (regex ? regex.test(s) : glob ? glob(s) : s === name);
   const matchedGroups = groups.filter(test);
