@@ -314,6 +314,51 @@ describe("a hostile fleet", () => {
     expect(yaml.stdout).toContain("__proto__:\n  host: __proto__\n");
   });
 
+  it("plays target them by pattern like any other name", async () => {
+    const plays = ["__proto__", "constructor", "toString", "_meta_", "all_", "all"]
+      .map((h) => `- hosts: ${JSON.stringify(h)}\n  tasks:\n    - debug: { msg: hi }\n`)
+      .join("");
+    await writeFile(join(home, "patterns.yml"), plays);
+    const r = await cli(["play", "patterns.yml", "-i", join(home, "inv.yml"), "--list-hosts"]);
+    expect(r.code, r.stderr).toBe(0);
+    const counts = [...r.stdout.matchAll(/hosts \((\d+)\):/g)].map((m) => Number(m[1]));
+    // Each group holds its Spotinst host and its ASG host; "all" is every host.
+    expect(counts).toEqual([2, 2, 2, 2, 2, NAMES.length * 2]);
+    const limited = await cli([
+      "play",
+      "patterns.yml",
+      "-i",
+      join(home, "inv.yml"),
+      "--limit",
+      "__proto__",
+      "--list-hosts",
+    ]);
+    expect(limited.code, limited.stderr).toBe(0);
+    expect([...limited.stdout.matchAll(/hosts \((\d+)\):/g)].map((m) => Number(m[1]))).toEqual([
+      2, 0, 0, 0, 0, 2,
+    ]);
+  });
+
+  // Passes once the template branch lands (issue 12, item 1: data is never rendered again).
+  it("a play that prints the names and tags shows them as data", async () => {
+    await writeFile(
+      join(home, "hostvars.yml"),
+      [
+        "- hosts: autoscaling_groups",
+        "  tasks:",
+        "    - debug:",
+        "        var: ec2_tags",
+        "    - debug:",
+        '        msg: "{{ inventory_hostname }}"',
+        "",
+      ].join("\n"),
+    );
+    const r = await cli(["play", "hostvars.yml", "-i", join(home, "inv.yml")]);
+    expect(r.code, r.stderr.slice(0, 500)).toBe(0);
+    expect(r.stdout).toContain(JSON.stringify(TEMPLATE_ENV).slice(1, -1));
+    expect(r.stdout).toMatch(/ok=2 /);
+  });
+
   it("never shows a secret: not in any output, not in any file written", async () => {
     for (const r of runs) {
       for (const s of secrets) {
