@@ -1,6 +1,7 @@
 // `rollcall play`'s run journal, resume, Ctrl-C and inventory-cache wiring (kept out of play.ts so
 // that file stays about arguments and reporters). Only cli/ prints or touches the process.
 import { resolve } from "node:path";
+import { UsageError } from "../errors.js";
 import type { PlayEvent, PlayInfo } from "../play/events.js";
 import { openRunJournal, type RunJournal } from "../play/journal/journal.js";
 import { createSpotinstClientPool } from "../play/recycle/spotinst-client.js";
@@ -50,7 +51,8 @@ export async function wireRunJournal(
       );
     }
   } catch (err) {
-    if (args.resume) throw err;
+    // An untrusted state directory or a damaged journal is refused, not worked around.
+    if (args.resume || err instanceof UsageError) throw err;
     ctx.stderr(`[WARNING]: no run journal (${(err as Error).message}): this run cannot be resumed\n`);
   }
   const idOf = (host: string) => {
