@@ -6,6 +6,7 @@ import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
 import { UsageError } from "../../errors.js";
 import { globMatcher } from "../glob.js";
 import type { HostRecord, Vars } from "../model.js";
+import { checkGroupInstances, checkGroups, checkStatefulInstances } from "./spotinst-check.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
 /** What is cached: only the fields the mapping reads, so the cache file stays small. */
@@ -73,13 +74,15 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
           message: `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts}, waiting ${i.delayMs} ms)`,
         }),
     });
-    const selected = selectGroups(await api.listGroups(), config);
+    const selected = selectGroups(checkGroups(await api.listGroups()), config);
     // One request per group (two for stateless groups); the client bounds concurrency.
     const groups = await Promise.all(
       selected.map(async (g): Promise<RawGroup> => {
-        const stateful = await api.listStatefulInstances(g.id);
+        const stateful = checkStatefulInstances(await api.listStatefulInstances(g.id), g.id);
         const instances =
-          stateful.length === 0 && config.include_stateless ? await api.getGroupStatus(g.id) : [];
+          stateful.length === 0 && config.include_stateless
+            ? checkGroupInstances(await api.getGroupStatus(g.id), g.id)
+            : [];
         return toRawGroup(g, stateful, instances);
       }),
     );
@@ -105,6 +108,13 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
         hosts.push(toHost(ssi, group, raw.accountId, config));
       }
       for (const inst of group.instances) {
+        if (!inst.instanceId) {
+          ctx.note({
+            level: "verbose",
+            message: `skipping an instance of ${group.id} with no instance id yet`,
+          });
+          continue;
+        }
         if (!inst.privateIp && config.without_ip === "skip") {
           ctx.note({
             level: "verbose",
