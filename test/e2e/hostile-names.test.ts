@@ -339,6 +339,19 @@ describe("a hostile fleet", () => {
     ]);
   });
 
+  it("a play over hosts named __proto__, constructor and toString recaps every one", async () => {
+    await writeFile(join(home, "js-names.yml"), "- hosts: all\n  tasks:\n    - debug: { msg: hi }\n");
+    const r = await cli(["play", "js-names.yml", "-i", "__proto__,constructor,toString,", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const end = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "playbook_end");
+    expect(Object.keys(end.stats)).toEqual(["__proto__", "constructor", "toString"]);
+    for (const h of Object.keys(end.stats)) expect(at(end.stats, h).ok, h).toBe(1);
+  });
+
   // Passes once the template branch lands (issue 12, item 1: data is never rendered again).
   it("a play that prints the names and tags shows them as data", async () => {
     await writeFile(

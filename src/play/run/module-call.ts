@@ -88,12 +88,12 @@ function renderParams(run: TaskRun, scope: TemplateScope): Record<string, unknow
 
 /** The task's `environment:`, each value rendered for this host, as strings (as Ansible sends them). */
 function renderEnvironment(run: TaskRun, scope: TemplateScope): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(run.task.environment ?? {})) {
-    const rendered = renderField(run, scope, "environment", value);
-    out[name] = typeof rendered === "string" ? rendered : JSON.stringify(rendered);
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(run.task.environment ?? {}).map(([name, value]) => {
+      const rendered = renderField(run, scope, "environment", value);
+      return [name, typeof rendered === "string" ? rendered : JSON.stringify(rendered)];
+    }),
+  );
 }
 
 interface CallOptions {
