@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliContext } from "../src/cli/context.js";
-import { runPlayArgv } from "../src/cli/play.js";
+import { runCli } from "../src/cli/main.js";
 import { fleetSchema } from "../src/sim/fleet.js";
 import { startSimulator } from "../src/sim/index.js";
 
@@ -63,7 +63,7 @@ export async function benchRecycle(): Promise<RecycleBenchFigure[]> {
     };
     // Forks ≥ serial, so a batch's ten recycles really run side by side.
     const started = performance.now();
-    const code = await runPlayArgv(["bench.yml", "-i", inventory, "--forks", String(SERIAL)], ctx);
+    const code = await runCli(["play", "bench.yml", "-i", inventory, "--forks", String(SERIAL)], ctx);
     const wallS = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`recycle bench play failed with exit ${code}`);
     if (sim.shared.mutatingCalls.spotinst !== INSTANCES)

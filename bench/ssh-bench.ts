@@ -5,7 +5,12 @@
 // (ssh-play-bench.ts). Needs root and openssh-server, like the SSH tests.
 import pLimit from "p-limit";
 import { createSshPool, resolveSshTarget, type SshTarget } from "../src/cloud/ssh/index.js";
-import { createSshFixture, MAX_SSHD_ADDRESSES, sshdUnavailableReason } from "../test/helpers/sshd-fixture.js";
+import {
+  createSshFixture,
+  MAX_SSHD_ADDRESSES,
+  removeSshFixtureLeftovers,
+  sshdUnavailableReason,
+} from "../test/helpers/sshd-fixture.js";
 import type { BenchFigure } from "./measure.js";
 import { benchSshPlay } from "./ssh-play-bench.js";
 
@@ -70,5 +75,7 @@ export async function benchSsh(): Promise<BenchFigure[]> {
   } finally {
     await pool.closeAll();
     await fixture.cleanup();
+    // The login user, when this run created it (the bench has no global teardown).
+    await removeSshFixtureLeftovers();
   }
 }

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
 import { loadInventoryConfig } from "../config/inventory-config.js";
+import { ExitCode } from "../errors.js";
 import { toAnsibleList } from "../inventory/builders/ansible.js";
 import { collectInventory } from "../inventory/collect.js";
 import type { Inventory } from "../inventory/model.js";
@@ -63,9 +64,11 @@ export function demoCommand(ctx: CliContext): CommandModule<object, DemoArgs> {
         if (args.recycle) await demoRecycle(ctx, sim.env, cacheDir);
         ctx.stdout(
           `\nEvery address above is a real listener on loopback. Try it yourself:\n` +
-            `  rollcall sim            # prints the env to export, then "ready"\n` +
+            `  npx rollcall sim > /tmp/rollcall-sim.env &     # the env to export, then "ready"\n` +
+            `  until grep -qx ready /tmp/rollcall-sim.env; do sleep 0.2; done\n` +
+            `  export $(grep = /tmp/rollcall-sim.env)\n` +
             `  ansible-inventory -i inventories/demo --graph\n` +
-            `  rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml\n`,
+            `  npx rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml\n`,
         );
       } finally {
         await sim.close();
@@ -81,7 +84,7 @@ async function demoRecycle(ctx: CliContext, simEnv: Record<string, string>, dir:
   const inventory = join(PACKAGE_ROOT, "inventories", "demo.yml");
   ctx.stdout(
     `\nRecycling kafka-prod one stateful instance at a time:\n` +
-      `  rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml ${DEMO_VARS.map((v) => `-e ${v}`).join(" ")}\n`,
+      `  npx rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml ${DEMO_VARS.map((v) => `-e ${v}`).join(" ")}\n`,
   );
   const env: Record<string, string | undefined> = {
     PATH: ctx.env.PATH,
@@ -91,7 +94,7 @@ async function demoRecycle(ctx: CliContext, simEnv: Record<string, string>, dir:
     XDG_CACHE_HOME: join(dir, "cache"),
     XDG_STATE_HOME: join(dir, "state"),
   };
-  const playCtx: CliContext = { ...ctx, env, homeDir: dir, exitCode: 0 };
+  const playCtx: CliContext = { ...ctx, env, homeDir: dir, exitCode: ExitCode.ok };
   await runPlay({ playbook, inventory, "extra-vars": DEMO_VARS }, playCtx);
   ctx.exitCode = playCtx.exitCode;
 }

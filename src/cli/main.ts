@@ -5,10 +5,11 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
-import { type CliContext, createProcessContext } from "./context.js";
+import { type CliContext, type CliSeams, createProcessContext } from "./context.js";
+import { parseInventoryCall, printFromLeanCache } from "./inventory-lean.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
-type CommandFactory = (ctx: CliContext) => CommandModule<any, any>;
+type CommandFactory = (ctx: CliContext, seams: CliSeams) => CommandModule<any, any>;
 
 /**
  * Commands load on demand: Ansible runs `rollcall --list` on every use, so start-up must not pay
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   play: async () => (await import("./play.js")).playCommand,
   sim: async () => (await import("./sim.js")).simCommand,
   demo: async () => (await import("./demo.js")).demoCommand,
+  watch: async () => (await import("./watch.js")).watchCommand,
 };
 
 /** `rollcall --list` / `rollcall --host NAME`, as Ansible calls a script inventory. */
@@ -28,7 +30,8 @@ export function isBareInventoryCall(argv: readonly string[]): boolean {
   return first === "--list" || first === "--host" || (first?.startsWith("--host=") ?? false);
 }
 
-export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+/** Run one command line; resolves to the exit code. Tests call it in-process with their seams. */
+export async function runCli(argv: string[], ctx: CliContext, seams: CliSeams = {}): Promise<number> {
   // The AWS SDK prints a multi-line notice about Node 20 on first use; Ansible would show any
   // stderr as an error, so it is silenced unless the user set the variable themselves.
   ctx.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -36,20 +39,18 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
   const debug = args.includes("--debug");
   try {
-    if (isBareInventoryCall(argv)) {
-      const inventory = await import("./inventory.js");
-      const call = inventory.parseScriptInventoryCall(argv);
-      if (call) {
-        await inventory.printInventory(call, ctx);
-        return ctx.exitCode;
-      }
+    // The inventory calls skip yargs, and on a hit everything but the cached output.
+    const call = isBareInventoryCall(argv) || argv[0] === "inventory" ? parseInventoryCall(argv) : undefined;
+    if (call) {
+      if (!printFromLeanCache(call, ctx)) await (await import("./inventory.js")).printInventory(call, ctx);
+      return ctx.exitCode;
     }
     const first = args[0] ?? "";
     const names = Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
     const factories = await Promise.all(names.map((n) => COMMANDS[n]!()));
     const { default: yargs } = await import("yargs");
     const cli = yargs(args).scriptName("rollcall").usage("$0 <command> [options]");
-    for (const factory of factories) cli.command(factory(ctx));
+    for (const factory of factories) cli.command(factory(ctx, seams));
     await cli
       .option("debug", { type: "boolean", describe: "show stack traces for internal errors", global: true })
       .demandCommand(1, "name a command (see --help)")
@@ -95,18 +96,14 @@ function reportError(err: unknown, ctx: CliContext, debug: boolean): number {
 
 function isMainModule(): boolean {
   try {
-    return realpathSync(process.argv[1] ?? "") === realpathSync(fileURLToPath(import.meta.url));
+    return realpathSync.native(process.argv[1] ?? "") === realpathSync.native(fileURLToPath(import.meta.url));
   } catch {
     return false;
   }
 }
 
 if (isMainModule()) {
-  // `rollcall inventory --list | head`: a closed pipe is the reader's choice, not an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw err;
-  });
+  // A closed stdout pipe (`rollcall inventory --list | head`) is handled in context.ts.
   const ctx = createProcessContext();
   runCli(process.argv.slice(2), ctx).then((code) => {
     process.exitCode = code;

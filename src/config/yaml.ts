@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import { z } from "zod";
-import { didYouMean, type Issue, type SourcePosition } from "../errors.js";
+import { didYouMean, ExitCode, type Issue, type SourcePosition } from "../errors.js";
 
 export interface YamlSource {
   file: string;
@@ -64,7 +64,10 @@ export async function readYamlFile(file: string): Promise<Parsed<YamlSource>> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    return { ok: false, issues: [{ message: `cannot read ${file}: ${describeFsError(err)}` }] };
+    return {
+      ok: false,
+      issues: [{ message: `cannot read ${file}: ${describeFsError(err)}`, exitCode: ExitCode.error }],
+    };
   }
   return parseYaml(text, file);
 }

@@ -13,6 +13,8 @@ export interface BuildOptions {
   keyedGroups: readonly KeyedGroup[];
   /** Computes extra vars for one host (config `compose`); returns vars to merge. */
   compose?: (vars: Vars) => Vars;
+  /** Evaluates a keyed group's expression key for one host (config `keyed_groups`). */
+  evaluateKey?: (key: string, vars: Vars) => unknown;
 }
 
 export interface BuildResult {
@@ -42,7 +44,7 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
       memberships.push({ host, group: sanitize(ref.name), parent, source: record.source });
     }
     for (const kg of options.keyedGroups) {
-      for (const g of keyedGroupNames(kg, record, v)) {
+      for (const g of keyedGroupNames(kg, record, v, options.evaluateKey)) {
         const parent = kg.parent_group ? sanitize(kg.parent_group) : undefined;
         memberships.push({ host, group: sanitizeGroupName(g), parent, source: record.source });
       }
@@ -120,8 +122,17 @@ function assemble(
   return { hosts: hostOut, groups: out };
 }
 
-function keyedGroupNames(kg: KeyedGroup, record: HostRecord, vars: Vars): string[] {
-  const value = kg.key.startsWith("tags.") ? ownValue(record.tags, kg.key.slice(5)) : ownValue(vars, kg.key);
+function keyedGroupNames(
+  kg: KeyedGroup,
+  record: HostRecord,
+  vars: Vars,
+  evaluateKey: BuildOptions["evaluateKey"],
+): string[] {
+  const value = kg.key.startsWith("tags.")
+    ? ownValue(record.tags, kg.key.slice(5))
+    : evaluateKey && !/^[A-Za-z_]\w*$/.test(kg.key)
+      ? evaluateKey(kg.key, vars)
+      : ownValue(vars, kg.key);
   const withPrefix = (name: string) => (kg.prefix ? `${kg.prefix}${kg.separator}${name}` : name);
   if (value === undefined || value === null || value === "") {
     return kg.default_value !== undefined ? [withPrefix(kg.default_value)] : [];

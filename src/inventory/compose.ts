@@ -1,49 +1,78 @@
-// `compose:` — extra hostvars computed from each host's vars with Handlebars, the same template
-// language plays use. Handlebars is only loaded when a config has compose entries.
-import { UsageError } from "../errors.js";
+// `compose:` and expression `keyed_groups` keys — computed from each host's vars by the one
+// template engine plays use (src/template/), so `{{ port }}` is the number 9092 here too and
+// Jinja and Handlebars both work. The engine is only loaded when a config has something to render.
+// Host vars are data: their values are never rendered, only the config's own templates are.
+import { InputError } from "../errors.js";
 import type { Vars } from "./model.js";
 
 export type ComposeSpec = Record<string, string | number | boolean>;
+type Env = Record<string, string | undefined>;
 
 export async function createComposer(
   spec: ComposeSpec,
   file: string,
+  env: Env = {},
 ): Promise<((vars: Vars) => Vars) | undefined> {
   const entries = Object.entries(spec);
   if (entries.length === 0) return undefined;
-  const { default: Handlebars } = await import("handlebars");
-  const compiled = entries.map(([name, value]) => {
-    if (typeof value !== "string" || !value.includes("{{")) return { name, render: () => value };
-    let template: HandlebarsTemplateDelegate;
+  const { compileTemplate, isTemplate, renderString, TemplateError } = await import("../template/engine.js");
+  for (const [name, value] of entries) {
+    if (!isTemplate(value)) continue;
     try {
-      template = Handlebars.compile(value, { noEscape: true, strict: true });
-      template({});
+      compileTemplate(value);
     } catch (err) {
-      if (!/not defined|Missing helper/.test(String(err))) {
-        throw new UsageError(`${file}: compose.${name}: invalid template: ${firstLine(err)}`);
-      }
+      if (err instanceof TemplateError) throw new InputError(`${file}: compose.${name}: ${err.message}`);
+      throw err;
     }
-    template = Handlebars.compile(value, { noEscape: true, strict: true });
-    return {
-      name,
-      render: (vars: Vars) => {
-        try {
-          return template(vars);
-        } catch (err) {
-          throw new UsageError(`${file}: compose.${name}: ${firstLine(err)}`);
-        }
-      },
-    };
-  });
+  }
   return (vars) => {
     const out: Vars = {};
-    for (const c of compiled) out[c.name] = c.render(vars);
+    for (const [name, value] of entries) {
+      try {
+        out[name] = isTemplate(value) ? renderString(value, { vars, env }) : value;
+      } catch (err) {
+        if (err instanceof TemplateError) throw new InputError(`${file}: compose.${name}: ${err.message}`);
+        throw err;
+      }
+    }
     return out;
   };
 }
 
-function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err)
-    .split("\n")[0]!
-    .replace(/^Error: /, "");
+/** A keyed group's `key` that is neither a var name nor `tags.<Key>`: an expression. */
+export function isKeyExpression(key: string): boolean {
+  return !/^(tags\..+|[A-Za-z_]\w*)$/.test(key);
+}
+
+/**
+ * Evaluates expression keys (`ec2_tags['aws:autoscaling:groupName']`, `{{ role }}-{{ env }}`)
+ * over a host's vars. As Ansible's `strict: false`, a key that fails for a host gives no group.
+ */
+export async function createKeyEvaluator(
+  keys: readonly string[],
+  file: string,
+  env: Env = {},
+): Promise<((key: string, vars: Vars) => unknown) | undefined> {
+  const expressions = keys.filter(isKeyExpression);
+  if (expressions.length === 0) return undefined;
+  const { compileTemplate, expressionTemplate, renderString, TemplateError } = await import(
+    "../template/engine.js"
+  );
+  for (const key of expressions) {
+    try {
+      compileTemplate(expressionTemplate(key));
+    } catch (err) {
+      if (err instanceof TemplateError)
+        throw new InputError(`${file}: keyed_groups key "${key}": ${err.message}`);
+      throw err;
+    }
+  }
+  return (key, vars) => {
+    try {
+      return renderString(expressionTemplate(key), { vars, env });
+    } catch (err) {
+      if (err instanceof TemplateError) return undefined;
+      throw err;
+    }
+  };
 }

@@ -33,6 +33,16 @@ export interface HostStats {
 
 export type HostOutcome = "ok" | "failed" | "unreachable";
 
+/** Why a host was unreachable, as data: the SSH transport's reason and the hop that failed. */
+export interface UnreachableDetail {
+  /** The one-line message also shown in the task's result. */
+  message: string;
+  /** "refused", "timeout", "auth", "host-key-mismatch", … (cloud/ssh/errors.ts); absent when not SSH. */
+  reason?: string;
+  /** Which hop failed: the bastion, or the target (directly or through the bastion). */
+  hop?: "target" | "bastion";
+}
+
 /** A module result as shown and registered: Ansible's internal `_ansible_*` keys removed. */
 export type CleanResult = Record<string, unknown>;
 
@@ -85,7 +95,7 @@ export type PlayEvent =
       play: PlayInfo;
       reason: "max_fail_percentage" | "any_errors_fatal" | "all_failed";
     }
-  | { type: "host_done"; play: PlayInfo; host: string; outcome: HostOutcome }
+  | { type: "host_done"; play: PlayInfo; host: string; outcome: HostOutcome; unreachable?: UnreachableDetail }
   /** --resume: the host finished this play in the interrupted run and is not run again. */
   | { type: "host_skipped"; play: PlayInfo; host: string; reason: string }
   | { type: "batch_end"; play: PlayInfo; batch: number; hosts: Record<string, HostOutcome> }
@@ -101,12 +111,14 @@ export type PlayEvent =
 export type PlayEventType = PlayEvent["type"];
 
 export interface PlayResult {
-  /** Ansible's: 0 ok, 2 failed hosts, 4 unreachable hosts; 130 when interrupted. */
+  /** Ansible's: 0 ok, 2 failed hosts, 4 unreachable hosts; 99 when interrupted (Ctrl-C). */
   exitCode: number;
   /** Recap per host that ran anything, sorted by host name. */
   stats: Record<string, HostStats>;
   failedHosts: string[];
   unreachableHosts: string[];
+  /** Why each unreachable host was unreachable. */
+  unreachable: Record<string, UnreachableDetail>;
   elapsedMs: number;
   interrupted: boolean;
 }

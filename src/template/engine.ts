@@ -1,63 +1,52 @@
-// Handlebars templates with Ansible's expectations: a value that is exactly one `{{ … }}` keeps
+// The one template engine: plays, inventory compose/keyed groups and the Salt roster all render
+// through here. A template is Handlebars or Ansible's Jinja (./recognize.ts says which); a value
+// that is exactly one `{{ … }}` keeps its native type; an undefined name is an error naming it;
+// a template's output is data and is never rendered again (./trusted.ts); every top-level render
+// runs within a budget (./budget.ts).
+import { Budget, BudgetError } from "./budget.js";
+import {
+  type CompiledHandlebars,
+  compileHandlebars,
+  HandlebarsError,
+  type PathRef,
+  runHandlebars,
+} from "./handlebars.js";
+import { isTruthy } from "./helpers.js";
+import { Evaluator, type JinjaContext, NativeText } from "./jinja/evaluate.js";
+import { literalEval } from "./jinja/literal.js";
+import { JinjaSyntaxError, type JNode, parseJinja } from "./jinja/parse.js";
+import { ExprError, PyFloat, str, truthy, Undefined } from "./jinja/python.js";
+import { jinjaRefs } from "./jinja/refs.js";
+import { hasTemplateSyntax, jinjaSource, type Language, RecognitionError, recognize } from "./recognize.js";
+import { lazyVars, TemplateText } from "./trusted.js";
 
-// its native type, objects render as JSON inside text, and an undefined name is an error rather
-// than an empty string (except as the first argument of `default`).
-import Handlebars from "handlebars";
-import { didYouMean } from "../errors.js";
-import { HELPER_NAMES, isTruthy, optionHelpers, plainHelpers } from "./helpers.js";
-
-type AST = hbs.AST.Program;
-type Node = hbs.AST.Node;
-type Expr = hbs.AST.Expression;
-type Call = hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement;
+export type { PathRef } from "./handlebars.js";
+export type { Language } from "./recognize.js";
+export { lazyVars, TemplateText, trustTemplates } from "./trusted.js";
 
 export class TemplateError extends Error {}
 
 export interface TemplateScope {
-  /** Variables visible to the template (own properties only, as Handlebars requires). */
+  /** Variables visible to the template. Values wrapped in TemplateText are trusted templates. */
   vars: Record<string, unknown>;
   env: Record<string, string | undefined>;
 }
 
-/** A path a template reads: checked before rendering, and statically against known names. */
-export interface PathRef {
-  parts: string[];
-  original: string;
-  /** First argument of `default`: may be undefined. */
-  optional: boolean;
-}
-
-interface Compiled {
-  native: boolean;
+export interface CompiledTemplate {
+  language: Language;
+  /** Names the template reads (for the check that they are defined before a run). */
   refs: PathRef[];
-  helpers: Set<string>;
-  run: Handlebars.TemplateDelegate;
+  hb?: CompiledHandlebars;
+  jinja?: JNode;
+  /** The text the Jinja tree was parsed from (see jinjaSource). */
+  src?: string;
 }
 
-const hb = Handlebars.create();
-let captured: unknown;
-hb.registerHelper("__native", (value: unknown) => {
-  captured = value;
-  return "";
-});
-hb.registerHelper("__text", (value: unknown) =>
-  value === undefined || value === null
-    ? ""
-    : typeof value === "object"
-      ? JSON.stringify(value)
-      : String(value),
-);
-for (const [name, fn] of Object.entries(plainHelpers)) {
-  hb.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
-}
-for (const [name, fn] of Object.entries(optionHelpers)) {
-  hb.registerHelper(name, (...args: unknown[]) => fn(args.slice(0, -1), args.at(-1) as object));
-}
-
-const cache = new Map<string, Compiled>();
+const cache = new Map<string, CompiledTemplate>();
+const CACHE_LIMIT = 5000;
 
 export function isTemplate(value: unknown): value is string {
-  return typeof value === "string" && value.includes("{{");
+  return typeof value === "string" && hasTemplateSyntax(value);
 }
 
 /** Any template string anywhere inside a value. */
@@ -68,73 +57,78 @@ export function containsTemplate(value: unknown): boolean {
   return false;
 }
 
-/** A condition or bare expression (`eq a 1`, `result.failed`) as a template. */
+/** A condition or bare expression (`eq a 1`, `result.rc == 0`) as a template. */
 export function expressionTemplate(expr: string): string {
   return expr.includes("{{") ? expr : `{{ ${expr} }}`;
 }
 
-/** Parse and analyse a template; throws TemplateError with a one-line reason. */
-export function compileTemplate(text: string): Compiled {
+/** Recognise, parse and analyse a template; throws TemplateError with a one-line reason. */
+export function compileTemplate(text: string): CompiledTemplate {
   const hit = cache.get(text);
   if (hit) return hit;
-  let ast: AST;
+  let compiled: CompiledTemplate;
   try {
-    ast = hb.parse(text);
+    const language = recognize(text);
+    if (language === "jinja") {
+      const src = jinjaSource(text);
+      const jinja = parseJinja(src);
+      compiled = { language, jinja, src, refs: jinjaRefs(jinja) };
+    } else {
+      const hb = compileHandlebars(text);
+      compiled = { language, hb, refs: hb.refs };
+    }
   } catch (err) {
-    throw new TemplateError(`invalid template: ${describeParseError((err as Error).message, text)}`);
+    if (err instanceof JinjaSyntaxError) {
+      const where = err.line ? ` at line ${err.line}, column ${err.col}` : "";
+      throw new TemplateError(`invalid template: ${err.message}${where}`);
+    }
+    if (err instanceof HandlebarsError || err instanceof RecognitionError)
+      throw new TemplateError(err.message);
+    throw err;
   }
-  const refs: PathRef[] = [];
-  const helpers = new Set<string>();
-  walkProgram(ast, { refs, helpers }, true);
-  for (const name of helpers) {
-    if (!HELPER_NAMES.has(name))
-      throw new TemplateError(`unknown helper "${name}"${didYouMean(name, HELPER_NAMES)}`);
-  }
-  const native = isSingleMustache(ast);
-  rewrite(ast, native ? "__native" : "__text");
-  const compiled: Compiled = {
-    native,
-    refs,
-    helpers,
-    run: hb.compile(ast as unknown as string, { noEscape: true, preventIndent: true }),
-  };
+  if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(text, compiled);
   return compiled;
 }
 
-/** How deep variables that hold templates are expanded (`vars: {url: "http://{{ host }}"}`). */
-const MAX_DEPTH = 10;
+/** The budget of the render in progress (nested renders of trusted variables share it). */
+let active: Budget | undefined;
 
-/** Render one template string; single-expression templates return the native value. */
-export function renderString(text: string, scope: TemplateScope, depth = 0): unknown {
-  if (!isTemplate(text)) return text;
-  const t = compileTemplate(text);
-  for (const ref of t.refs) if (!ref.optional) assertDefined(ref, scope.vars);
-  const data = { rollcall: { env: scope.env } };
-  let out: unknown;
+function withBudget<T>(fn: (budget: Budget) => T): T {
+  if (active) return fn(active);
+  active = new Budget();
   try {
-    if (t.native) {
-      captured = undefined;
-      t.run(scope.vars, { data });
-      out = captured;
-    } else out = t.run(scope.vars, { data });
+    return fn(active);
   } catch (err) {
     if (err instanceof TemplateError) throw err;
-    throw new TemplateError(oneLine((err as Error).message));
+    if (err instanceof ExprError || err instanceof BudgetError || err instanceof HandlebarsError)
+      throw new TemplateError(err.message);
+    if (err instanceof RangeError) throw new TemplateError(`template evaluation failed: ${err.message}`);
+    throw err;
+  } finally {
+    active = undefined;
   }
-  // A variable may itself hold a template (play vars referring to other vars): expand it, as
-  // Ansible's lazy templating does.
-  if (out !== text && depth < MAX_DEPTH && containsTemplate(out)) return renderValue(out, scope, depth + 1);
-  return out;
+}
+
+/** Render one template string; a value that is exactly one `{{ … }}` keeps its native type. */
+export function renderString(text: string, scope: TemplateScope): unknown {
+  if (!isTemplate(text)) return text;
+  return withBudget((budget) => {
+    const t = compileTemplate(text);
+    const out = t.jinja ? renderJinja(t.jinja, t.src!, scope, budget) : renderHb(t.hb!, scope, budget);
+    if (typeof out === "string") budget.spendChars(out.length);
+    return out;
+  });
 }
 
 /** Render every template string inside a value (lists and mappings are walked). */
-export function renderValue(value: unknown, scope: TemplateScope, depth = 0): unknown {
-  if (typeof value === "string") return renderString(value, scope, depth);
-  if (Array.isArray(value)) return value.map((v) => renderValue(v, scope, depth));
+export function renderValue(value: unknown, scope: TemplateScope): unknown {
+  if (typeof value === "string") return renderString(value, scope);
+  if (value instanceof TemplateText) return renderTrusted(value, scope);
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, scope));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, scope, depth);
+    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, scope);
     return out;
   }
   return value;
@@ -143,136 +137,79 @@ export function renderValue(value: unknown, scope: TemplateScope, depth = 0): un
 /** Evaluate a condition (`when`, `until`, assert's `that`): booleans pass through. */
 export function evaluateCondition(expr: string | boolean | number, scope: TemplateScope): boolean {
   if (typeof expr !== "string") return isTruthy(expr);
-  return isTruthy(renderString(expressionTemplate(expr), scope));
-}
-
-function assertDefined(ref: PathRef, vars: Record<string, unknown>): void {
-  let cur: unknown = vars;
-  for (let i = 0; i < ref.parts.length; i++) {
-    const part = ref.parts[i]!;
-    const ok = cur !== null && typeof cur === "object" && Object.hasOwn(cur, part);
-    const next = ok ? (cur as Record<string, unknown>)[part] : undefined;
-    if (next === undefined) {
-      if (i === 0) throw new TemplateError(`undefined variable "${part}"`);
-      const parent = ref.parts.slice(0, i).join(".");
-      throw new TemplateError(`"${ref.original}" is undefined: "${parent}" has no field "${part}"`);
+  const text = expressionTemplate(expr);
+  const t = compileTemplate(text);
+  if (!t.jinja) return isTruthy(renderString(text, scope));
+  return withBudget((budget) => {
+    if (text !== expr) {
+      // A bare Jinja condition, as Ansible evaluates `{% if <expr> %}`: Python truthiness.
+      const node = t.jinja!.children?.[0]?.children?.[0];
+      if (node) return truthy(evaluator(t.src!, scope, budget).expr(node));
     }
-    cur = next;
-  }
-}
-
-function isSingleMustache(ast: AST): boolean {
-  const body = ast.body.filter((s) => !(s.type === "ContentStatement" && /^\s*$/.test(contentOf(s))));
-  return body.length === 1 && body[0]!.type === "MustacheStatement";
-}
-
-function contentOf(s: hbs.AST.Statement): string {
-  return (s as hbs.AST.ContentStatement).value;
-}
-
-interface Walk {
-  refs: PathRef[];
-  helpers: Set<string>;
-}
-
-function walkProgram(prog: AST | undefined, w: Walk, checked: boolean): void {
-  for (const stmt of prog?.body ?? []) {
-    if (stmt.type === "MustacheStatement") walkCall(stmt as Call, w, checked);
-    else if (stmt.type === "BlockStatement") {
-      const block = stmt as hbs.AST.BlockStatement;
-      walkCall(block, w, checked);
-      // #each / #with / custom blocks change the context: names inside are not ours to check.
-      const sameContext = ["if", "unless"].includes(pathName(block.path));
-      walkProgram(block.program, w, checked && sameContext);
-      walkProgram(block.inverse, w, checked && sameContext);
-    } else if (stmt.type === "PartialStatement" || stmt.type === "PartialBlockStatement") {
-      throw new TemplateError("partials are not supported");
-    }
-  }
-}
-
-function isHelperCall(node: Call): boolean {
-  if (node.type !== "MustacheStatement") return true;
-  if (node.path.type !== "PathExpression") return false;
-  // A bare `{{ name }}` is always a variable, even when a helper has that name (`list`, `first`):
-  // variables from inventories must not be shadowed by helpers.
-  return node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
-}
-
-function walkCall(node: Call, w: Walk, checked: boolean): void {
-  if (!isHelperCall(node)) {
-    walkExpr(node.path, w, checked, false);
-    return;
-  }
-  const name = pathName(node.path);
-  w.helpers.add(name);
-  node.params.forEach((p, i) => {
-    walkExpr(p, w, checked, name === "default" && i === 0);
+    const out = renderJinja(t.jinja!, t.src!, scope, budget);
+    return truthy(out);
   });
-  for (const pair of node.hash?.pairs ?? []) walkExpr(pair.value, w, checked, false);
 }
 
-function walkExpr(e: Expr, w: Walk, checked: boolean, optional: boolean): void {
-  if (e.type === "SubExpression") {
-    walkCall(e as hbs.AST.SubExpression, w, checked);
-    return;
+/** The scope's variables with trusted templates rendered when read (for modules). */
+export function resolvedVars(scope: TemplateScope): Record<string, unknown> {
+  return lazyVars(scope.vars, (t) => renderTrusted(t, scope));
+}
+
+/** Render a trusted value (a play var holding a template), one expansion level deeper. */
+function renderTrusted(t: TemplateText, scope: TemplateScope): unknown {
+  return withBudget((budget) => budget.nested(`"${t.name}"`, () => renderValue(t.value, scope)));
+}
+
+function renderHb(t: CompiledHandlebars, scope: TemplateScope, budget: Budget): unknown {
+  budget.step();
+  return runHandlebars(t, resolvedVars(scope), scope.env);
+}
+
+function evaluator(src: string, scope: TemplateScope, budget: Budget): Evaluator {
+  const baseDir = typeof scope.vars.playbook_dir === "string" ? scope.vars.playbook_dir : undefined;
+  const ctx: JinjaContext = {
+    vars: scope.vars,
+    env: scope.env,
+    budget,
+    src,
+    ...(baseDir ? { baseDir } : {}),
+    resolve: (value) => (value instanceof TemplateText ? renderTrusted(value, scope) : value),
+  };
+  return new Evaluator(ctx);
+}
+
+/**
+ * Ansible's rendering (jinja2_native off): the output is text, and text that looks like a list,
+ * a dict or a boolean is read back as one (ansible_eval_concat); a template that is one
+ * top-level variable holding a number or boolean returns it as it is (Templar's SINGLE_VAR).
+ */
+function renderJinja(root: JNode, text: string, scope: TemplateScope, budget: Budget): unknown {
+  const chunks: unknown[] = [];
+  evaluator(text, scope, budget).render([root], chunks);
+  if (chunks.length === 0) return "";
+  const single = /^\{\{\s*(\w*)\s*\}\}$/.exec(text);
+  if (single && chunks.length === 1) {
+    const v = chunks[0];
+    if (typeof v === "boolean" || typeof v === "number" || v instanceof PyFloat || v === null)
+      return toNative(v);
   }
-  if (e.type !== "PathExpression" || !checked) return;
-  const p = e as hbs.AST.PathExpression;
-  if (p.data || p.depth > 0 || p.parts.length === 0) return;
-  w.refs.push({ parts: [...p.parts], original: p.original, optional });
+  if (chunks.length === 1 && chunks[0] instanceof NativeText) return chunks[0].text;
+  const out = chunks
+    .map((c) => (typeof c === "string" ? c : c instanceof NativeText ? c.text : str(c)))
+    .join("");
+  return toNative(literalEval(out));
 }
 
-function pathName(e: Expr): string {
-  return e.type === "PathExpression"
-    ? (e as hbs.AST.PathExpression).original
-    : String((e as { value?: unknown }).value);
-}
-
-/** Wrap every top-level-output mustache in a formatting helper (native capture or text). */
-function rewrite(node: Node | undefined, helper: string): void {
-  if (!node) return;
-  if (node.type === "Program") for (const s of (node as AST).body) rewrite(s, helper);
-  else if (node.type === "BlockStatement") {
-    rewrite((node as hbs.AST.BlockStatement).program, helper);
-    rewrite((node as hbs.AST.BlockStatement).inverse, helper);
-  } else if (node.type === "MustacheStatement") {
-    const m = node as hbs.AST.MustacheStatement;
-    const inner: Expr = isHelperCall(m)
-      ? ({
-          type: "SubExpression",
-          path: m.path,
-          params: m.params,
-          hash: m.hash,
-          loc: m.loc,
-        } as hbs.AST.SubExpression)
-      : m.path;
-    m.path = { type: "PathExpression", data: false, depth: 0, parts: [helper], original: helper, loc: m.loc };
-    m.params = [inner];
-    (m as { hash?: hbs.AST.Hash }).hash = undefined;
+/** Values leaving the engine: PyFloat becomes a number, undefined values are errors. */
+function toNative(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (v instanceof Undefined) throw new ExprError(v.message());
+  if (Array.isArray(v)) return v.map(toNative);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toNative(x);
+    return out;
   }
-}
-
-/** "Parse error on line 1: … got 'EQUALS'" → "unexpected "=" at line 1, column 6" plus a hint. */
-function describeParseError(message: string, text: string): string {
-  const lines = message.split("\n");
-  const line = /line (\d+)/.exec(lines[0] ?? "")?.[1] ?? "1";
-  const caret = lines.find((l) => /^-*\^$/.test(l));
-  const got = /got '([A-Z_]+)'/.exec(message)?.[1];
-  const where = caret ? ` at line ${line}, column ${caret.length}` : "";
-  const what =
-    got === "EOF" ? "unexpected end of template" : got ? `unexpected ${got.toLowerCase()}` : oneLine(message);
-  const jinja = /==|!=|\|\s*\w|\bis (not )?defined\b| in /.test(text)
-    ? " (templates are Handlebars: write {{ eq a b }} or (default x 1), not Jinja)"
-    : "";
-  return `${what}${where}${jinja}`;
-}
-
-function oneLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .filter((l) => l.trim() && !/^-*\^$/.test(l.trim()))[0]
-      ?.trim() ?? text
-  );
+  return v;
 }

@@ -1,5 +1,5 @@
 // Every malformed input is one clear line with its exit code, through the built CLI: YAML alias
-// bombs in a config, vars_files and -e @file (bad input, 2; they were "internal error", 1), a
+// bombs in a config, vars_files and -e @file (bad input, 4; they were "internal error"), a
 // Spotinst answer holding `items: [null]` (remote data, 3; it was "internal error: Cannot read
 // properties of null"), `uri` results whose fields a response header could overwrite (a
 // `Status: 200` header on a 503), and a token given as a number echoed back in a config error.
@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/errors.js";
 import { runCli } from "../helpers/cli.js";
 
 // 9 aliases of 9 aliases of … : a billion-laughs document that expands to 9^6 items.
@@ -89,19 +90,27 @@ function expectOneLine(
   expect(r.stderr).not.toContain("internal error");
 }
 
-describe("YAML alias bombs are bad input (exit 2)", () => {
+describe("YAML alias bombs are bad input (exit 4)", () => {
   const message = /bomb\.yml:2:\d+: invalid YAML: too many aliases: .* refusing the document/;
 
   it("in an inventory config", async () => {
-    expectOneLine(await runCli(["inventory", "--list", "-c", "bomb.yml"], env(), dir), 2, message);
+    expectOneLine(
+      await runCli(["inventory", "--list", "-c", "bomb.yml"], env(), dir),
+      ExitCode.badInput,
+      message,
+    );
   });
 
   it("in vars_files", async () => {
-    expectOneLine(await runCli(["play", "vars-files.yml"], env(), dir), 2, message);
+    expectOneLine(await runCli(["play", "vars-files.yml"], env(), dir), ExitCode.badInput, message);
   });
 
   it("in -e @file", async () => {
-    expectOneLine(await runCli(["play", "play.yml", "-e", "@bomb.yml"], env(), dir), 2, message);
+    expectOneLine(
+      await runCli(["play", "play.yml", "-e", "@bomb.yml"], env(), dir),
+      ExitCode.badInput,
+      message,
+    );
   });
 });
 
@@ -124,7 +133,7 @@ describe("a malformed Spotinst answer is a remote-data error (exit 3)", () => {
     ["/badname", /GET \/aws\/ec2\/group .*items\[0\]\.name is a mapping, expected a non-empty string/],
   ])("%s", async (path, message) => {
     const r = await runCli(["inventory", "--list", "-c", "spotinst.yml"], spotinst(path), dir);
-    expectOneLine(r, 3, message);
+    expectOneLine(r, ExitCode.remote, message);
     expect(r.stderr).not.toContain(TOKEN);
   });
 });
@@ -168,7 +177,7 @@ describe("secret-typed values are never echoed in config errors", () => {
   ])("%s", async (line, message) => {
     await writeFile(join(dir, "token.yml"), `sources:\n  - type: spotinst\n    ${line}\n`);
     const r = await runCli(["inventory", "--list", "-c", "token.yml"], env(), dir);
-    expectOneLine(r, 2, message);
+    expectOneLine(r, ExitCode.badInput, message);
     expect(r.stderr).not.toContain("4815162342");
   });
 });

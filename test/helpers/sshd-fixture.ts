@@ -3,13 +3,15 @@
 // openssh-server. Everything lives in one temp dir: host keys, sshd_config, logs, the client key
 // and known_hosts. The login user is a fixed system user (created once, idempotently); each
 // fixture authorizes its own key for it in a file of its own, and its own sudoers rule, and
-// removes both on cleanup.
+// removes both on cleanup. The user itself is removed when the suite ends, if a fixture created
+// it and no one else uses it (sshd-fixture-leftovers.ts, called by the global teardown).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { markUserCreated, registerUse, SUDOERS_DIR, sudoersRuleName } from "./sshd-fixture-leftovers.js";
 import {
   generateKeyPair,
   SSHD,
@@ -19,6 +21,7 @@ import {
   supportsPerSourcePenalties,
 } from "./sshd-fixture-system.js";
 
+export { removeSshFixtureLeftovers } from "./sshd-fixture-leftovers.js";
 export { childPids, MAX_SSHD_ADDRESSES, type Sshd, type StartSshdOptions } from "./sshd-fixture-system.js";
 
 export interface SshFixture {
@@ -68,6 +71,7 @@ export async function createSshFixture(options: { user?: string; sudo?: boolean 
   const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   try {
     await mkdir("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation dir
+    cleanups.push(await registerUse(user, id));
     const account = await ensureUser(user);
     const keyPath = join(dir, "id_ed25519");
     await generateKeyPair(keyPath);
@@ -126,6 +130,7 @@ async function ensureUser(user: string): Promise<{ uid: number; gid: number; hom
     });
     // Another test process may have created it at the same time.
     if (r.status !== 0 && !lookup()) throw new Error(`useradd ${user} failed: ${r.stderr.trim()}`);
+    if (r.status === 0) await markUserCreated(user);
   }
   const [, , uid, gid, , home] = lookup().split(":");
   return { uid: Number(uid), gid: Number(gid), home: home! };
@@ -133,8 +138,9 @@ async function ensureUser(user: string): Promise<{ uid: number; gid: number; hom
 
 async function addSudoRule(user: string, id: string): Promise<() => Promise<void>> {
   // sudo ignores files in sudoers.d whose name has a dot: the temp name is inert until renamed.
-  const path = `/etc/sudoers.d/rollcall-ssh-${id}`;
-  const tmp = `/etc/sudoers.d/.rollcall-ssh-${id}.tmp`;
+  const name = sudoersRuleName(id);
+  const path = join(SUDOERS_DIR, name);
+  const tmp = join(SUDOERS_DIR, `.${name}.tmp`);
   await writeFile(tmp, `${user} ALL=(ALL:ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
   await chmod(tmp, 0o440);
   const check = spawnSync("visudo", ["-cf", tmp], { encoding: "utf8" });

@@ -10,6 +10,7 @@ export {
   childPids,
   createSshFixture,
   MAX_SSHD_ADDRESSES,
+  removeSshFixtureLeftovers,
   type Sshd,
   type SshFixture,
   type StartSshdOptions,

@@ -1,4 +1,4 @@
-// Host patterns fail closed: a pattern that does not parse is a bad-input error (exit 2), never a
+// Host patterns fail closed: a pattern that does not parse is a bad-input error (exit 4), never a
 // wider match. Every case runs as `--limit` and as a play's `hosts:` through the CLI's entry point
 // (in-process, to keep 80 runs fast; the headline cases also run through the built CLI below), and
 // each row records what Ansible itself selects for the same pattern, checked against the real
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CliContext } from "../../src/cli/context.js";
 import { runCli as runCliInProcess } from "../../src/cli/main.js";
+import { ExitCode } from "../../src/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { hasProgram } from "../helpers/programs.js";
 
@@ -145,7 +146,7 @@ describe("malformed host patterns", () => {
 
   it.each(cases)("--limit $pattern is a bad-input error", async ({ pattern, error }) => {
     const r = await inProcess(["play", "all.yml", "-i", "inv.yml", "--limit", pattern, "--list-hosts"], dir);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(ExitCode.badInput);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(new RegExp(`^rollcall: --limit: .*${error.source}`));
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -155,7 +156,7 @@ describe("malformed host patterns", () => {
     const file = join(dir, "pattern.yml");
     await writeFile(file, `- hosts: ${JSON.stringify(pattern)}\n  tasks:\n    - debug: { msg: hi }\n`);
     const r = await inProcess(["play", "pattern.yml", "-i", "inv.yml", "--list-hosts"], dir);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(ExitCode.badInput);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(new RegExp(`^rollcall: pattern\\.yml:1:10: hosts: .*${error.source}`));
   });
@@ -209,14 +210,14 @@ describe("through the built CLI", () => {
     ["--limit", "~[", 'unclosed "["'],
     ["hosts:", "kafka_prod[0", 'unclosed "["'],
     ["hosts:", "!!zk", "two operators"],
-  ])("%s %s fails closed with exit 2", async (where, pattern, message) => {
+  ])("%s %s fails closed with exit 4", async (where, pattern, message) => {
     const file = where === "hosts:" ? "cli-pattern.yml" : "all.yml";
     if (where === "hosts:") {
       await writeFile(join(dir, file), `- hosts: ${JSON.stringify(pattern)}\n  tasks:\n    - debug: {}\n`);
     }
     const extra = where === "--limit" ? ["--limit", pattern] : [];
     const r = await runCli(["play", file, "-i", "inv.yml", ...extra, "--list-hosts"], { HOME: dir }, dir);
-    expect(r.code, r.stderr).toBe(2);
+    expect(r.code, r.stderr).toBe(ExitCode.badInput);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(message);
   });

@@ -1,5 +1,5 @@
 // Engine semantics beyond the Ansible conformance scenarios: unreachable hosts, timeouts, check
-// mode, interrupts, forks, variables, connections and the events later work relies on.
+// mode, interrupts, forks, variables, connections and the events the journal and reporters rely on.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,7 +103,7 @@ describe("runner", () => {
     expect(r.events[0]).toMatchObject({ type: "playbook_start", check: true });
   });
 
-  it("Ctrl-C (the abort signal) stops the run: exit 130", async () => {
+  it("Ctrl-C (the abort signal) stops the run: exit 99, as ansible-playbook", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
@@ -116,8 +116,8 @@ describe("runner", () => {
       },
     );
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(r.code).toBe(130);
-    // Then what is in flight and the resume command (src/cli/play-journal.ts).
+    expect(r.code).toBe(99);
+    // Then what is in flight and the resume command (src/play/reporter/session.ts).
     expect(r.stderr).toContain("rollcall: interrupted\nrollcall: nothing in flight\n");
     expect(r.stderr).toContain("resume with: rollcall play play.yml -i h1, --resume\n");
     expect(r.stdout).not.toContain("never");

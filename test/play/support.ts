@@ -2,8 +2,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliContext } from "../../src/cli/context.js";
-import { type PlayDeps, runPlayArgv } from "../../src/cli/play.js";
+import type { CliContext, PlaySeams } from "../../src/cli/context.js";
+import { runCli } from "../../src/cli/main.js";
 import type { PlayEvent } from "../../src/play/events.js";
 
 export interface MemoryContext extends CliContext {
@@ -44,13 +44,13 @@ export async function play(
   dir: string,
   playbook: string,
   args: string[] = [],
-  deps: PlayDeps = {},
+  deps: PlaySeams = {},
   env: Record<string, string> = {},
   tty = false,
 ): Promise<PlayRun> {
   await writeFile(join(dir, "play.yml"), playbook);
   const ctx = memoryContext(dir, env, tty);
-  const code = await runPlayArgv(["play.yml", ...args], ctx, { showElapsed: false, ...deps });
+  const code = await runCli(["play", "play.yml", ...args], ctx, { play: { showElapsed: false, ...deps } });
   const stdout = ctx.out.join("");
   const events = args.includes("--json")
     ? stdout

@@ -63,9 +63,11 @@ describe("templates", () => {
   });
 
   it("reports syntax errors and unknown helpers with a hint", () => {
-    expect(() => compileTemplate("{{ a == b }}")).toThrow(
-      /unexpected equals at line 1, column 6 .*Handlebars/,
+    // `{{ a == b }}` is valid Jinja now; an expression neither language reads is an error.
+    expect(() => compileTemplate("{{ a == }}")).toThrow(
+      /invalid template: unexpected token: }} at line 1, column 9/,
     );
+    expect(() => compileTemplate("{{ eq a b c) }}")).toThrow(/invalid template: unexpected/);
     expect(() => compileTemplate("{{ eqq a b }}")).toThrow('unknown helper "eqq" (did you mean "eq"?)');
     expect(() => compileTemplate("{{#if x}}")).toThrow("unexpected end of template");
   });

@@ -27,6 +27,7 @@ type Actions = Pick<
   | "recordLifecycleActionHeartbeat"
 >;
 
+// One piece: a table of one short method per AWS action over the shared clients.
 export function createActions({ ec2, asg, ec2Sdk, asgSdk, call }: AwsSeam): Actions {
   return {
     async terminateInstances(instanceIds) {

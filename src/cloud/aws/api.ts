@@ -97,6 +97,8 @@ export const BATCH = { describeInstances: 100, describeTags: 100, describeAutoSc
 // response (a measurable cost on 10,000-instance inventories). Nothing is ever logged.
 const quietLogger = { trace() {}, debug() {}, warn() {} } as unknown as EC2ClientConfig["logger"];
 
+// One piece (≈190 lines, ≈60 of its own): client set-up, then a table of short methods that
+// share the clients and the error mapping of `call`.
 export async function createAwsApi(settings: AwsApiSettings): Promise<AwsApi> {
   const [ec2Sdk, asgSdk] = await Promise.all([
     import("@aws-sdk/client-ec2"),

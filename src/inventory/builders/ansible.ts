@@ -1,5 +1,5 @@
 // The Ansible script-inventory protocol: `--list` and `--host NAME`.
-// See ../shared/reference/ansible-salt-semantics.md §1: _meta.hostvars always present (so
+// See docs/reference/ansible-semantics.md ("The script inventory protocol"): _meta.hostvars always present (so
 // Ansible never falls back to one --host call per host), `all` and `ungrouped` present.
 import type { Inventory, Vars } from "../model.js";
 import { nameMap, ownValue } from "../names.js";

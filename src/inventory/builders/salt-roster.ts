@@ -3,7 +3,7 @@
 // ansible_port, ansible_user, …) and the config's `roster:` section; the minion id is a template
 // (default: the inventory host name; `{{ asg_name }}-{{ ec2_instance_id }}` is the ASG idiom).
 import { z } from "zod";
-import { UsageError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { renderValue, TemplateError } from "../../template/engine.js";
 import { compareNames } from "../build.js";
 import type { Inventory, Vars } from "../model.js";
@@ -123,16 +123,16 @@ export function buildSaltRoster(
         return renderValue(value, { vars, env });
       } catch (err) {
         if (err instanceof TemplateError)
-          throw new UsageError(`roster.${what}: host ${hostname}: ${err.message}`);
+          throw new InputError(`roster.${what}: host ${hostname}: ${err.message}`);
         throw err;
       }
     };
     const id = String(render("minion_id", config.minion_id) ?? "");
-    if (!id) throw new UsageError(`roster.minion_id: host ${hostname}: renders an empty minion id`);
+    if (!id) throw new InputError(`roster.minion_id: host ${hostname}: renders an empty minion id`);
     const previous = owner.get(id);
     if (previous !== undefined) {
       // Never merge two machines into one minion (the duplicate-hostname bug of ec2.py).
-      throw new UsageError(
+      throw new InputError(
         `roster.minion_id: hosts ${previous} and ${hostname} both render the minion id "${id}": make the template unique, e.g. "{{ asg_name }}-{{ ec2_instance_id }}"`,
       );
     }
@@ -167,7 +167,7 @@ function buildEntry(
   const checked = saltRosterEntrySchema.safeParse(entry);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new UsageError(`roster: host ${hostname}: ${issue.path.join(".") || "entry"}: ${issue.message}`);
+    throw new InputError(`roster: host ${hostname}: ${issue.path.join(".") || "entry"}: ${issue.message}`);
   }
   return checked.data;
 }
@@ -194,7 +194,7 @@ function selectHosts(inventory: Inventory, groups: readonly string[]): string[] 
   };
   for (const name of groups) {
     if (!inventory.groups[name])
-      throw new UsageError(`roster.groups: no group named "${name}" in the inventory`);
+      throw new InputError(`roster.groups: no group named "${name}" in the inventory`);
     visit(name, new Set());
   }
   return [...chosen].sort(compareNames);

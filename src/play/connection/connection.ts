@@ -51,7 +51,15 @@ export interface ExecResult {
  * The host cannot be reached (SSH refused, no route, no connection support). Thrown by
  * connections or modules; the engine turns it into an `unreachable` result.
  */
-export class HostUnreachableError extends Error {}
+export class HostUnreachableError extends Error {
+  constructor(
+    message: string,
+    /** The transport's reason and failed hop, kept on the host's outcome (SSH). */
+    readonly detail?: { reason: string; hop: "target" | "bastion" },
+  ) {
+    super(message);
+  }
+}
 
 export interface Connection {
   /** "local" or "ssh". */

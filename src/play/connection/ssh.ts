@@ -162,7 +162,10 @@ async function unreachableAsData<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (isSshUnreachable(err)) throw new HostUnreachableError(err.message);
+    if (isSshUnreachable(err)) {
+      const { reason, hop } = err.unreachable;
+      throw new HostUnreachableError(err.message, { reason, hop });
+    }
     throw err;
   }
 }

@@ -172,7 +172,7 @@ export interface PatternMatch {
   warnings: string[];
 }
 
-/** Hosts matching a (syntactically valid) pattern, in pattern then inventory order. */
+/** Hosts matching a (syntactically valid) pattern, in the order ansible-playbook runs them. */
 export function matchPattern(pattern: string, view: InventoryView): PatternMatch {
   const parsed = parsePattern(pattern);
   // Callers check patternProblem first; a pattern that does not parse never matches anything.
@@ -188,7 +188,11 @@ export function matchPattern(pattern: string, view: InventoryView): PatternMatch
   const warnings: string[] = [];
   let hosts: string[] = [];
   for (const term of ordered) {
-    const found = applySubscript(matchTerm(term.name, view, warnings), term);
+    // As Ansible: a plain host name is that host, even when a group has the same name.
+    const found =
+      !term.op && !term.subscript && view.vars.has(term.name)
+        ? [term.name]
+        : applySubscript(matchTerm(term.name, view, warnings), term);
     if (term.op === "!") {
       const drop = new Set(found);
       hosts = hosts.filter((h) => !drop.has(h));
@@ -197,14 +201,23 @@ export function matchPattern(pattern: string, view: InventoryView): PatternMatch
       hosts = hosts.filter((h) => keep.has(h));
     } else {
       const seen = new Set(hosts);
-      hosts.push(...found.filter((h) => !seen.has(h)));
+      for (const h of found) {
+        if (seen.has(h)) continue;
+        seen.add(h);
+        hosts.push(h);
+      }
     }
   }
   return { hosts, warnings };
 }
 
+/**
+ * Ansible's _enumerate_matches: the hosts of each matching group (groups in inventory order, see
+ * play/hosts/order.ts), then matching host names. Duplicates stay until the subscript is applied,
+ * as in Ansible, so `web*[0:2]` counts the list Ansible counts.
+ */
 function matchTerm(name: string, view: InventoryView, warnings: string[]): string[] {
-  if (name === "all" || name === "*") return view.groupHosts.get("all") ?? [];
+  if (name === "all") return view.groupHosts.get("all") ?? [];
   const groups = [...view.groupHosts.keys()];
   const isRegex = name.startsWith("~");
   // fnmatch, as Ansible: `*` matches any name, "/" and newlines included.
@@ -212,22 +225,21 @@ function matchTerm(name: string, view: InventoryView, warnings: string[]): strin
   const regex = isRegex ? new RegExp(`^(?:${name.slice(1)})`) : undefined;
   const test = (s: string): boolean => (regex ? regex.test(s) : glob ? glob(s) : s === name);
   const matchedGroups = groups.filter(test);
-  const out = new Set<string>();
-  for (const g of matchedGroups) for (const h of view.groupHosts.get(g) ?? []) out.add(h);
+  const out: string[] = [];
+  for (const g of matchedGroups) out.push(...(view.groupHosts.get(g) ?? []));
   if (matchedGroups.length === 0 || isRegex || /[.?*[]/.test(name)) {
-    for (const h of view.order) if (test(h)) out.add(h);
+    for (const h of view.order) if (test(h)) out.push(h);
   }
-  if (out.size === 0 && isLocalName(name)) {
+  if (out.length === 0 && isLocalName(name)) {
     addImplicitLocalhost(view);
     return [IMPLICIT_LOCALHOST];
   }
-  if (out.size === 0 && matchedGroups.length === 0) {
+  if (out.length === 0 && matchedGroups.length === 0) {
     warnings.push(
       `Could not match supplied host pattern, ignoring: ${name}${didYouMean(name, [...groups, ...view.order])}`,
     );
   }
-  const rank = new Map(view.order.map((h, i) => [h, i]));
-  return [...out].sort((a, b) => rank.get(a)! - rank.get(b)!);
+  return out;
 }
 
 function applySubscript(hosts: string[], term: Term): string[] {
@@ -238,7 +250,9 @@ function applySubscript(hosts: string[], term: Term): string[] {
     const h = hosts[at(s.start)];
     return h === undefined ? [] : [h];
   }
-  // Ansible's ranges include their end: web[0:2] is three hosts.
+  // Ansible's ranges include their end: web[0:2] is three hosts; and an end of 0 reads as no
+  // end at all, so web[2:0] is the single host web[2].
+  if (s.end === 0) return hosts[at(s.start)] === undefined ? [] : [hosts[at(s.start)]!];
   const end = s.end === undefined ? hosts.length - 1 : at(s.end);
   return hosts.slice(at(s.start), end + 1);
 }

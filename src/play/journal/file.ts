@@ -4,7 +4,7 @@
 // (records.ts). Nothing here knows about plays or modules.
 import { createHmac, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { type FileHandle, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { JOURNAL_VERSION, type JournalRecord, parseJournalText, type TornRecord } from "./records.js";
 import { createPrivateFile, ensurePrivateDir, openPrivateFile, readPrivateFile } from "./trust.js";
@@ -46,16 +46,17 @@ export function ensureDir(dir: string): Promise<void> {
   return ensurePrivateDir(dir, "state directory");
 }
 
-/** Every journal of this key, oldest first. */
-export async function listJournals(dir: string, key: string): Promise<JournalFileInfo[]> {
+/** Every journal of this key (of every key when `key` is undefined), oldest first. */
+export async function listJournals(dir: string, key?: string): Promise<JournalFileInfo[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
     return [];
   }
+  const ours = (n: string) => (key === undefined ? /^[0-9a-f]{32}\./.test(n) : n.startsWith(`${key}.`));
   const out: JournalFileInfo[] = [];
-  for (const name of names.filter((n) => n.startsWith(`${key}.`) && n.endsWith(".jsonl"))) {
+  for (const name of names.filter((n) => ours(n) && n.endsWith(".jsonl"))) {
     const file = join(dir, name);
     const parsed = parseJournalText((await readPrivateFile(file))?.toString("utf8") ?? "");
     const records = parsed.records;
@@ -74,6 +75,14 @@ export async function listJournals(dir: string, key: string): Promise<JournalFil
   return out.sort((a, b) => a.runStartedAt.localeCompare(b.runStartedAt));
 }
 
+async function endsWithNewline(fh: FileHandle): Promise<boolean> {
+  const { size } = await fh.stat();
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  await fh.read(last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
 export async function removeJournal(file: string): Promise<void> {
   await rm(file, { force: true });
 }
@@ -85,22 +94,14 @@ export interface JournalWriter {
 }
 
 export async function openWriter(file: string, create: boolean): Promise<JournalWriter> {
-  const flags = constants.O_WRONLY | constants.O_APPEND | (create ? constants.O_CREAT | constants.O_EXCL : 0);
+  // Read-write (appending) so the last byte can be checked through the same, checked handle.
+  const flags = constants.O_RDWR | constants.O_APPEND | (create ? constants.O_CREAT | constants.O_EXCL : 0);
   const fh = await openPrivateFile(file, flags);
   await fh.chmod(0o600);
-  // A torn last line (a crash mid-write) must not swallow the next record: end it first.
-  const size = (await fh.stat()).size;
   let chain: Promise<void> = Promise.resolve();
-  if (size > 0) {
-    const last = Buffer.alloc(1);
-    const reader = await openPrivateFile(file, constants.O_RDONLY);
-    try {
-      await reader.read(last, 0, 1, size - 1);
-    } finally {
-      await reader.close();
-    }
-    if (last[0] !== 0x0a) chain = fh.write("\n").then(() => {});
-  }
+  // A process killed mid-write (a second Ctrl-C, kill -9) can leave a torn last line: end it, so
+  // the first record appended now is not glued to it and lost with it on the next read.
+  if (!create && !(await endsWithNewline(fh))) chain = fh.write("\n").then(() => {});
   return {
     append(record, sync) {
       const line = `${JSON.stringify(record)}\n`;

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { pid as processId } from "node:process";
-import { UsageError } from "../../errors.js";
+import { InputError, SetupError, UsageError } from "../../errors.js";
 import type { HostOutcome } from "../events.js";
 import type { ActionJournal, JournalAction } from "../recycle/journal-port.js";
 import {
@@ -74,7 +74,7 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
       );
     }
     if (unfinished.problem) {
-      throw new UsageError(
+      throw new InputError(
         `--resume: journal ${unfinished.file}: ${unfinished.problem}: it was damaged or edited, so it cannot say what the run did; check the cloud, then remove that file to start the run afresh`,
       );
     }
@@ -83,9 +83,16 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
       // Once: after this record, the same command resumes (the user has been told to look).
       await writer.append({ t: "torn", at: new Date(now()).toISOString(), line: unfinished.torn.line }, true);
       await writer.close();
-      throw new UsageError(`--resume: ${describeTorn(unfinished.file, unfinished.torn)}`);
+      throw new SetupError(`--resume: ${describeTorn(unfinished.file, unfinished.torn)}`);
     }
-    const journal = new RunJournal(unfinished.runStartedAt, true, unfinished.records, writer, now);
+    const journal = new RunJournal(
+      unfinished.runStartedAt,
+      true,
+      unfinished.records,
+      writer,
+      now,
+      unfinished.file,
+    );
     await journal.write(attempt(true), true);
     return { journal };
   }
@@ -95,12 +102,14 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
   }
   const runStartedAt = new Date(now()).toISOString();
   let writer: JournalWriter | undefined;
+  let file: string | undefined;
   if (!o.readOnly) {
     await ensureDir(dir);
     const stamp = runStartedAt.replace(/[-:.]/g, "");
-    writer = await openWriter(join(dir, `${key}.${stamp}-${pid}.jsonl`), true);
+    file = join(dir, `${key}.${stamp}-${pid}.jsonl`);
+    writer = await openWriter(file, true);
   }
-  const journal = new RunJournal(runStartedAt, false, [], writer, now);
+  const journal = new RunJournal(runStartedAt, false, [], writer, now, file);
   await journal.write(
     {
       t: "run",
@@ -141,6 +150,8 @@ export class RunJournal implements ActionJournal {
     loaded: JournalRecord[],
     private readonly writer: JournalWriter | undefined,
     private readonly now: () => number,
+    /** The journal file (absent for a --check run that writes none). */
+    readonly file?: string,
   ) {
     this.records = [...loaded];
     for (const r of loaded) {
@@ -155,7 +166,7 @@ export class RunJournal implements ActionJournal {
     }
   }
 
-  /** A write failed (disk full, …): the CLI reports it; the run itself carries on. */
+  /** A write failed (disk full, …): the session reports it; the run itself carries on. */
   get writeError(): Error | undefined {
     return this.failure;
   }

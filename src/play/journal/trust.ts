@@ -8,10 +8,10 @@ import { constants, type Stats } from "node:fs";
 import { chmod, type FileHandle, link, mkdir, open, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { getuid } from "node:process";
-import { UsageError } from "../../errors.js";
+import { SetupError } from "../../errors.js";
 
-/** A file or directory rollcall will not trust. Exit 2, like any other bad input. */
-export class UntrustedPathError extends UsageError {}
+/** A file or directory rollcall will not trust: what the run needs is not there (exit 1). */
+export class UntrustedPathError extends SetupError {}
 
 const S_ISVTX = 0o1000;
 const myUid = () => getuid?.() ?? -1;

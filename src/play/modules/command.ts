@@ -2,6 +2,7 @@
 // SSH with `connection: ssh`; the transport quotes argv for the remote shell) and return
 // Ansible's rc/stdout/stderr result. `command` never uses a shell; `shell` (see shell.ts) does.
 import { z } from "zod";
+import type { Connection } from "../connection/connection.js";
 import { shellSplit } from "../parse/shlex.js";
 import { bool, str, strMap } from "./params.js";
 import { formatDelta, formatTimestamp } from "./time.js";
@@ -62,40 +63,8 @@ export async function runCommand(
   r.cmd = shell ? (raw ?? p.argv?.join(" ")) : argv;
   const conn = await ctx.connection();
   const cwd = p.chdir;
-  if (cwd && !(await conn.pathExists(cwd))) {
-    return {
-      ...r,
-      failed: true,
-      msg: `Unable to change directory before execution: [Errno 2] No such file or directory: '${cwd}'`,
-    };
-  }
-  const would = ctx.checkMode ? "Would" : "Did";
-  if (p.creates && (await conn.pathExists(p.creates, cwd))) {
-    return {
-      ...r,
-      rc: 0,
-      stdout: `skipped, since ${p.creates} exists`,
-      msg: `${would} not run command since '${p.creates}' exists`,
-    };
-  }
-  if (p.removes && !(await conn.pathExists(p.removes, cwd))) {
-    return {
-      ...r,
-      rc: 0,
-      stdout: `skipped, since ${p.removes} does not exist`,
-      msg: `${would} not run command since '${p.removes}' does not exist`,
-    };
-  }
-  if (ctx.checkMode) {
-    const guarded = p.creates !== undefined || p.removes !== undefined;
-    return {
-      ...r,
-      rc: 0,
-      changed: guarded,
-      msg: "Command would have run if not in check mode",
-      ...(guarded ? {} : { skipped: true }),
-    };
-  }
+  const before = await notRunning(p, ctx, conn, r);
+  if (before) return before;
   const stdin = p.stdin === undefined ? undefined : p.stdin + (p.stdin_add_newline === false ? "" : "\n");
   const start = ctx.now();
   const out = await conn.exec({
@@ -125,4 +94,47 @@ export async function runCommand(
   };
   if (out.rc !== 0) return { ...result, failed: true, msg: "non-zero return code" };
   return result;
+}
+
+/** chdir missing, creates/removes already satisfied, or check mode: the result without running. */
+async function notRunning(
+  p: CommandParams,
+  ctx: ModuleContext,
+  conn: Connection,
+  r: ModuleResult,
+): Promise<ModuleResult | undefined> {
+  const cwd = p.chdir;
+  if (cwd && !(await conn.pathExists(cwd))) {
+    return {
+      ...r,
+      failed: true,
+      msg: `Unable to change directory before execution: [Errno 2] No such file or directory: '${cwd}'`,
+    };
+  }
+  const would = ctx.checkMode ? "Would" : "Did";
+  if (p.creates && (await conn.pathExists(p.creates, cwd))) {
+    return {
+      ...r,
+      rc: 0,
+      stdout: `skipped, since ${p.creates} exists`,
+      msg: `${would} not run command since '${p.creates}' exists`,
+    };
+  }
+  if (p.removes && !(await conn.pathExists(p.removes, cwd))) {
+    return {
+      ...r,
+      rc: 0,
+      stdout: `skipped, since ${p.removes} does not exist`,
+      msg: `${would} not run command since '${p.removes}' does not exist`,
+    };
+  }
+  if (!ctx.checkMode) return undefined;
+  const guarded = p.creates !== undefined || p.removes !== undefined;
+  return {
+    ...r,
+    rc: 0,
+    changed: guarded,
+    msg: "Command would have run if not in check mode",
+    ...(guarded ? {} : { skipped: true }),
+  };
 }

@@ -26,10 +26,14 @@ const params = z.strictObject({
   api_token: str().optional(),
   api_url: str().optional(),
   wait_timeout: num().default(600),
-  poll_interval: num().default(10),
+  /** Seconds between polls; default: the var spotinst_poll_interval, else 10. */
+  poll_interval: num().optional(),
   require_group_active: bool().default(true),
-  /** How long PAUSED may last inside a recycle before it counts as failed (recycle = pause + resume). */
-  paused_timeout: num().default(120),
+  /**
+   * How long PAUSED may last inside a recycle before it counts as failed. Default: the whole
+   * wait_timeout (a recycle is a pause then a resume; snapshots may keep it PAUSED for minutes).
+   */
+  paused_timeout: num().optional(),
 });
 type Params = z.output<typeof params>;
 
@@ -49,8 +53,8 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
   checkMode: "supported",
   check(p) {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
-    if (!(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
-    if (p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
+    if (p.poll_interval !== undefined && !(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
+    if (p.paused_timeout !== undefined && p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
     return undefined;
   },
   run: (p, ctx) => runStateful(p, ctx),
@@ -67,6 +71,8 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     return { failed: true, changed: false, msg: `spotinst_stateful: no ${missing} for ${ctx.host.name}` };
   }
   const accountId = p.account_id ?? stringVar(vars.spotinst_accountId);
+  // A playbook written for Ansible's module has no poll_interval: inventory or -e can set it.
+  const pollInterval = p.poll_interval ?? positiveVar(vars.spotinst_poll_interval) ?? 10;
   const client = await poolOf(ctx.services).client({ token: p.api_token, accountId, apiUrl: p.api_url });
   if (!client.ok) return { failed: true, changed: false, msg: `spotinst_stateful: ${client.msg}` };
   const api = client.api;
@@ -89,9 +95,9 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
         previous,
         ...(accountId && { accountId }),
         ...(p.api_url && { apiUrl: p.api_url }),
-        pollIntervalMs: p.poll_interval * 1000,
+        pollIntervalMs: pollInterval * 1000,
         waitTimeoutMs: timeoutMs,
-        pausedGraceMs: p.paused_timeout * 1000,
+        ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
       });
       issued = true;
     },
@@ -104,10 +110,8 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     ssiId,
     requireGroupActive: p.require_group_active,
     waitTimeoutMs: timeoutMs,
-    pollIntervalMs: p.poll_interval * 1000,
+    pollIntervalMs: pollInterval * 1000,
     check: ctx.checkMode,
-    // After a client give-up on a 429: at least a second, at most the usual 5 s.
-    throttleBackoffMs: Math.min(5_000, Math.max(1_000, p.poll_interval * 1000)),
     ...(inFlight && { inFlight }),
   };
   const warnings = p.state === "recycled" ? await rootVolumeWarnings(api, groupId) : [];
@@ -120,7 +124,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
             api,
             {
               ...common,
-              pausedGraceMs: p.paused_timeout * 1000,
+              ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
               // Only a resumed run can meet its own earlier recycle (see journal-port.ts).
               ...(journal?.resuming && { runStartedAt: journal.runStartedAt }),
             },
@@ -183,7 +187,7 @@ function reattachable(previous: unknown, issuedAt: string) {
 
 const fallbackPools = new WeakMap<PlayServices, SpotinstClientPool>();
 
-/** The CLI's shared pool; without one (tests, embedding), one pool per services object. */
+/** The session's shared pool; without one (tests, embedding), one pool per services object. */
 function poolOf(services: PlayServices): SpotinstClientPool {
   if (services.spotinst) return services.spotinst;
   let pool = fallbackPools.get(services);
@@ -192,6 +196,11 @@ function poolOf(services: PlayServices): SpotinstClientPool {
     fallbackPools.set(services, pool);
   }
   return pool;
+}
+
+function positiveVar(v: unknown): number | undefined {
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  return typeof n === "number" && n > 0 ? n : undefined;
 }
 
 function stringVar(v: unknown): string | undefined {

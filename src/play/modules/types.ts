@@ -23,7 +23,7 @@ export type ModuleResult = Record<string, unknown> & {
 };
 
 /**
- * Injected by the CLI and handed to every module untouched. Other parts of rollcall add their
+ * Set up by the play session (play/session.ts) and handed to every module untouched. Other parts of rollcall add their
  * clients through declaration merging, e.g.
  *
  *     declare module "../play/modules/types.js" {
@@ -37,7 +37,7 @@ export interface PlayServices {
   cwd: string;
   /**
    * Open the connection that runs commands for a host when it is not local (`connection: ssh`
-   * on the play, or `ansible_connection: ssh` on the host): the CLI's SSH pool. Absent → such
+   * on the play, or `ansible_connection: ssh` on the host): the session's SSH pool. Absent → such
    * hosts are unreachable.
    */
   connect?: (target: ConnectionTarget) => Promise<Connection>;

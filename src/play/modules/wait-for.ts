@@ -86,58 +86,15 @@ async function waitFor(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     matchGroupdict = { ...(m.groups ?? {}) };
   };
 
+  const w: Wait = { p, ctx, host, connectMs, deadline, regex, poll, remember, fail };
   if (p.port === undefined && p.path === undefined && state !== "drained") {
     await sleepUnlessAborted(Math.max(0, deadline - ctx.now()), ctx.signal);
   } else if (state === "stopped" || state === "absent") {
-    const gone = await poll(async () => {
-      if (p.path !== undefined) return !(await exists(p.path));
-      const sock = await tryConnect(host, p.port!, connectMs, ctx.signal);
-      sock?.destroy();
-      return sock === undefined;
-    });
-    if (!gone) {
-      return fail(
-        p.port !== undefined
-          ? `Timeout when waiting for ${host}:${p.port} to stop.`
-          : `Timeout when waiting for ${p.path} to be absent.`,
-      );
-    }
+    const failed = await waitStopped(w);
+    if (failed) return failed;
   } else if (state === "started" || state === "present") {
-    const ready = await poll(async () => {
-      if (p.path !== undefined) {
-        const m = await searchFile(p.path, regex);
-        if (m && m !== true) remember(m);
-        return m !== undefined;
-      }
-      const sock = await tryConnect(
-        host,
-        p.port!,
-        Math.min(connectMs, Math.max(1, deadline - ctx.now())),
-        ctx.signal,
-      );
-      if (!sock) return false;
-      if (!regex) {
-        sock.destroy();
-        return true;
-      }
-      const m = await waitForMatch(sock, regex, deadline - ctx.now(), ctx.signal);
-      if (m) remember(m);
-      return m !== undefined;
-    });
-    if (!ready) {
-      if (p.port !== undefined) {
-        return fail(
-          regex
-            ? `Timeout when waiting for search string ${p.search_regex} in ${host}:${p.port}`
-            : `Timeout when waiting for ${host}:${p.port}`,
-        );
-      }
-      return fail(
-        regex
-          ? `Timeout when waiting for search string ${p.search_regex} in ${p.path}`
-          : `Timeout when waiting for file ${p.path}`,
-      );
-    }
+    const failed = await waitStarted(w);
+    if (failed) return failed;
   } else {
     const states = p.active_connection_states ?? DEFAULT_ACTIVE_STATES;
     const drained = await poll(
@@ -155,6 +112,76 @@ async function waitFor(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     match_groupdict: matchGroupdict,
     elapsed: elapsed(),
   };
+}
+
+/** What the wait loops share. */
+interface Wait {
+  p: Params;
+  ctx: ModuleContext;
+  host: string;
+  connectMs: number;
+  deadline: number;
+  regex: RegExp | undefined;
+  /** Run `check` until it holds, the deadline passes or the task is aborted. */
+  poll: (check: () => Promise<boolean>) => Promise<boolean>;
+  /** Keep a search_regex match's groups for the result. */
+  remember: (m: RegExpExecArray) => void;
+  fail: (text: string) => ModuleResult;
+}
+
+/** state=stopped|absent: the port refuses connections, or the file is gone. */
+async function waitStopped({ p, ctx, host, connectMs, poll, fail }: Wait): Promise<ModuleResult | undefined> {
+  const gone = await poll(async () => {
+    if (p.path !== undefined) return !(await exists(p.path));
+    const sock = await tryConnect(host, p.port!, connectMs, ctx.signal);
+    sock?.destroy();
+    return sock === undefined;
+  });
+  if (gone) return undefined;
+  return fail(
+    p.port !== undefined
+      ? `Timeout when waiting for ${host}:${p.port} to stop.`
+      : `Timeout when waiting for ${p.path} to be absent.`,
+  );
+}
+
+/** state=started|present: the port accepts (and shows search_regex), or the file exists (and matches). */
+async function waitStarted(w: Wait): Promise<ModuleResult | undefined> {
+  const { p, ctx, host, connectMs, deadline, regex } = w;
+  const ready = await w.poll(async () => {
+    if (p.path !== undefined) {
+      const m = await searchFile(p.path, regex);
+      if (m && m !== true) w.remember(m);
+      return m !== undefined;
+    }
+    const sock = await tryConnect(
+      host,
+      p.port!,
+      Math.min(connectMs, Math.max(1, deadline - ctx.now())),
+      ctx.signal,
+    );
+    if (!sock) return false;
+    if (!regex) {
+      sock.destroy();
+      return true;
+    }
+    const m = await waitForMatch(sock, regex, deadline - ctx.now(), ctx.signal);
+    if (m) w.remember(m);
+    return m !== undefined;
+  });
+  if (ready) return undefined;
+  if (p.port !== undefined) {
+    return w.fail(
+      regex
+        ? `Timeout when waiting for search string ${p.search_regex} in ${host}:${p.port}`
+        : `Timeout when waiting for ${host}:${p.port}`,
+    );
+  }
+  return w.fail(
+    regex
+      ? `Timeout when waiting for search string ${p.search_regex} in ${p.path}`
+      : `Timeout when waiting for file ${p.path}`,
+  );
 }
 
 function invalidCombination(p: Params, state: string): string | undefined {

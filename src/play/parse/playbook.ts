@@ -12,7 +12,7 @@ import {
   validate,
   type YamlSource,
 } from "../../config/yaml.js";
-import type { Issue } from "../../errors.js";
+import { ExitCode, type Issue } from "../../errors.js";
 import { toBoolean } from "../modules/params.js";
 import type { HostOrder, Play, Playbook, SerialStep, Task } from "../types.js";
 import { playSchema } from "./schema.js";
@@ -24,7 +24,12 @@ export async function loadPlaybook(file: string, cwd: string): Promise<Parsed<Pl
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    return { ok: false, issues: [{ message: `cannot read playbook ${file}: ${describeFsError(err)}` }] };
+    return {
+      ok: false,
+      issues: [
+        { message: `cannot read playbook ${file}: ${describeFsError(err)}`, exitCode: ExitCode.error },
+      ],
+    };
   }
   return parsePlaybook(text, file, dirname(path));
 }

@@ -1,4 +1,4 @@
-// Replace one Auto Scaling group instance safely (../shared/reference/rolling-recycle.md §2.8):
+// Replace one Auto Scaling group instance safely (docs/reference/rolling-recycle.md, "What rolling tools converge on"):
 //  - refuse a group that is mid-change (launching/terminating, unhealthy, desired ≠ InService,
 //    an active instance refresh, or a leftover original-desired tag from an unfinished run);
 //  - launch_first ("3-4-3"): tag the original desired capacity, re-read, raise desired by one only

@@ -3,7 +3,14 @@
 // policies (any_errors_fatal, max_fail_percentage) before the next step.
 import pLimit from "p-limit";
 import { renderString } from "../../template/engine.js";
-import { emptyStats, type HostOutcome, type HostStats, type PlayInfo, type TaskInfo } from "../events.js";
+import {
+  emptyStats,
+  type HostOutcome,
+  type HostStats,
+  type PlayInfo,
+  type TaskInfo,
+  type UnreachableDetail,
+} from "../events.js";
 import { type Block, type Play, type Task, type TaskNode, taskLabel } from "../types.js";
 import type { Engine, TaskRun } from "./engine.js";
 import { executeTask, type TaskOutcome } from "./task.js";
@@ -13,7 +20,8 @@ export interface RunState {
   stats: Map<string, HostStats>;
   /** Hosts that failed: they sit out later plays, and make the exit code 2. */
   failed: Set<string>;
-  unreachable: Set<string>;
+  /** Unreachable hosts and why: they sit out later plays, and make the exit code 4. */
+  unreachable: Map<string, UnreachableDetail>;
 }
 
 export interface BatchResult {
@@ -51,8 +59,16 @@ export async function runBatch(
     if (hr.reported) return;
     hr.reported = true;
     if (outcome === "failed") state.failed.add(hr.host);
-    engine.emit({ type: "host_done", play: playInfo, host: hr.host, outcome });
+    const unreachable = outcome === "unreachable" ? state.unreachable.get(hr.host) : undefined;
+    engine.emit({
+      type: "host_done",
+      play: playInfo,
+      host: hr.host,
+      outcome,
+      ...(unreachable && { unreachable }),
+    });
   };
+  const b: BatchRun = { engine, play, playInfo, state, runs, done };
   for (const hr of runs) if (hr.done) done(hr, "ok");
   let breakPlay = false;
   let interrupted = false;
@@ -68,58 +84,15 @@ export async function runBatch(
     const info = taskInfo(engine, task);
     engine.emit({ type: "task_start", play: playInfo, task: info, hosts: runners.map((h) => h.host) });
     const outcomes = await runStep(engine, { engine, play, playInfo, task, info, host: "" }, runners, limit);
-    const stepFailed: HostRun[] = [];
-    let stepUnreachable = false;
-    for (const hr of runners) {
-      const o = outcomes.get(hr)!;
-      if (o.counted) count(state, hr.host, o);
-      if (o.status === "unreachable") {
-        hr.unreachable = hr.done = true;
-        stepUnreachable = true;
-        state.unreachable.add(hr.host);
-        done(hr, "unreachable");
-        continue;
-      }
-      if (o.status === "failed" && !o.ignored && !o.rescued) stepFailed.push(hr);
-      if (o.rescued) {
-        engine.store.setFacts(hr.host, {
-          ansible_failed_task: { name: info.name, action: task.action, path: info.path },
-          ansible_failed_result: o.result,
-        });
-      }
-      advance(hr, o);
-      if (hr.done) done(hr, hr.failed ? "failed" : "ok");
-    }
+    const step = recordStep(b, task, info, runners, outcomes);
     if (engine.signal.aborted) {
       // Failures caused by the interrupt are not the play's: no policies, just stop.
       interrupted = true;
       break;
     }
-    const left = runs.filter((h) => !h.unreachable);
-    const failedCount = () => left.filter((h) => h.failed).length;
-    const markFailed = (hr: HostRun) => {
-      hr.failed = hr.done = true;
-      hr.next = undefined;
-      done(hr, "failed");
-    };
-    const fatal =
-      (task.anyErrorsFatal || task.module.runOnce === true) && (stepFailed.length > 0 || stepUnreachable);
-    if (fatal) {
-      // Hosts busy in a rescue/always section finish it; every other host is failed.
-      for (const hr of left) if (!hr.next?.inRecovery) markFailed(hr);
-      breakPlay = true;
-    }
-    if (play.maxFailPercentage !== undefined && failedCount() / hosts.length > play.maxFailPercentage / 100) {
-      for (const hr of left) if (!stepFailed.includes(hr)) markFailed(hr);
-      engine.emit({ type: "no_more_hosts", play: playInfo, reason: "max_fail_percentage" });
-      breakPlay = true;
-    }
-    if (breakPlay && failedCount() >= left.length) {
-      // Ansible announces it again here (so twice after max_fail_percentage).
-      const reason = fatal ? "any_errors_fatal" : "all_failed";
-      engine.emit({ type: "no_more_hosts", play: playInfo, reason });
-      break;
-    }
+    const policy = applyPolicies(b, task, step, breakPlay);
+    breakPlay = policy.breakPlay;
+    if (policy.stop) break;
   }
   const entries: [string, HostOutcome][] = [];
   for (const hr of runs) {
@@ -131,6 +104,95 @@ export async function runBatch(
   const outcomes: Record<string, HostOutcome> = Object.fromEntries(entries);
   const allFailed = runs.every((h) => h.failed || h.unreachable);
   return { outcomes, breakPlay, allFailed, interrupted };
+}
+
+/** What a batch's steps share. */
+interface BatchRun {
+  engine: Engine;
+  play: Play;
+  playInfo: PlayInfo;
+  state: RunState;
+  runs: HostRun[];
+  /** Report a host's outcome for the play (once). */
+  done: (hr: HostRun, outcome: HostOutcome) => void;
+}
+
+interface StepResult {
+  /** Hosts whose task failed (not ignored, not rescued). */
+  failed: HostRun[];
+  unreachable: boolean;
+}
+
+/** Count each host's outcome, take unreachable hosts out, and move each host to its next task. */
+function recordStep(
+  b: BatchRun,
+  task: Task,
+  info: TaskInfo,
+  runners: HostRun[],
+  outcomes: Map<HostRun, StepOutcome>,
+): StepResult {
+  const step: StepResult = { failed: [], unreachable: false };
+  for (const hr of runners) {
+    const o = outcomes.get(hr)!;
+    if (o.counted) count(b.state, hr.host, o);
+    if (o.status === "unreachable") {
+      hr.unreachable = hr.done = true;
+      step.unreachable = true;
+      b.state.unreachable.set(hr.host, o.unreachable ?? { message: "unreachable" });
+      b.done(hr, "unreachable");
+      continue;
+    }
+    if (o.status === "failed" && !o.ignored && !o.rescued) step.failed.push(hr);
+    if (o.rescued) {
+      b.engine.store.setFacts(hr.host, {
+        ansible_failed_task: { name: info.name, action: task.action, path: info.path },
+        ansible_failed_result: o.result,
+      });
+    }
+    advance(hr, o);
+    if (hr.done) b.done(hr, hr.failed ? "failed" : "ok");
+  }
+  return step;
+}
+
+/**
+ * any_errors_fatal (and run-once tasks), max_fail_percentage, and "every host failed".
+ * `breakPlayBefore`: a policy fired in an earlier step of this batch.
+ */
+function applyPolicies(
+  b: BatchRun,
+  task: Task,
+  step: StepResult,
+  breakPlayBefore: boolean,
+): { breakPlay: boolean; stop: boolean } {
+  const { engine, play, playInfo } = b;
+  const left = b.runs.filter((h) => !h.unreachable);
+  const failedCount = () => left.filter((h) => h.failed).length;
+  const markFailed = (hr: HostRun) => {
+    hr.failed = hr.done = true;
+    hr.next = undefined;
+    b.done(hr, "failed");
+  };
+  let breakPlay = breakPlayBefore;
+  const fatal =
+    (task.anyErrorsFatal || task.module.runOnce === true) && (step.failed.length > 0 || step.unreachable);
+  if (fatal) {
+    // Hosts busy in a rescue/always section finish it; every other host is failed.
+    for (const hr of left) if (!hr.next?.inRecovery) markFailed(hr);
+    breakPlay = true;
+  }
+  if (play.maxFailPercentage !== undefined && failedCount() / b.runs.length > play.maxFailPercentage / 100) {
+    for (const hr of left) if (!step.failed.includes(hr)) markFailed(hr);
+    engine.emit({ type: "no_more_hosts", play: playInfo, reason: "max_fail_percentage" });
+    breakPlay = true;
+  }
+  if (breakPlay && failedCount() >= left.length) {
+    // Ansible announces it again here (so twice after max_fail_percentage).
+    const reason = fatal ? "any_errors_fatal" : "all_failed";
+    engine.emit({ type: "no_more_hosts", play: playInfo, reason });
+    return { breakPlay, stop: true };
+  }
+  return { breakPlay, stop: false };
 }
 
 type StepOutcome = TaskOutcome & { counted: boolean };

@@ -2,7 +2,7 @@
 import { positionOf } from "../../config/yaml.js";
 import { formatPosition, type SourcePosition } from "../../errors.js";
 import { renderValue, TemplateError, type TemplateScope } from "../../template/engine.js";
-import type { CleanResult, PlayEvent, PlayInfo, TaskInfo, TaskStatus } from "../events.js";
+import type { CleanResult, PlayEvent, PlayInfo, TaskInfo, TaskStatus, UnreachableDetail } from "../events.js";
 import type { InventoryView } from "../hosts/inventory.js";
 import type { ModuleResult, PlayServices } from "../modules/types.js";
 import type { PathKey, Play, Playbook, Task } from "../types.js";
@@ -64,10 +64,22 @@ export function statusOf(r: ModuleResult): TaskStatus {
   return "ok";
 }
 
-/** Remove Ansible's internal `_ansible_*` keys (display hints) from a result. */
+/**
+ * Where a module result carries why the host was unreachable (an UnreachableDetail). Like
+ * Ansible's `_ansible_*` keys it is for rollcall only: never shown, registered or printed.
+ */
+export const UNREACHABLE_DETAIL = "_rollcall_unreachable";
+
+export function unreachableDetailOf(r: ModuleResult): UnreachableDetail {
+  const d = r[UNREACHABLE_DETAIL] as UnreachableDetail | undefined;
+  return d ?? { message: typeof r.msg === "string" ? r.msg : "unreachable" };
+}
+
+/** Remove internal keys (`_ansible_*` display hints, `_rollcall_*` data) from a result. */
 export function cleanResult(r: ModuleResult): { result: CleanResult; verbose: boolean } {
   const result: CleanResult = {};
-  for (const [k, v] of Object.entries(r)) if (!k.startsWith("_ansible_")) result[k] = v;
+  for (const [k, v] of Object.entries(r))
+    if (!k.startsWith("_ansible_") && !k.startsWith("_rollcall_")) result[k] = v;
   return { result, verbose: r._ansible_verbose_always === true };
 }
 

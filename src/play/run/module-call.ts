@@ -2,7 +2,13 @@
 // and the task timeout, build the module context, and turn anything thrown into a failed result.
 import { validate } from "../../config/yaml.js";
 import { formatIssue } from "../../errors.js";
-import { expressionTemplate, renderString, renderValue, type TemplateScope } from "../../template/engine.js";
+import {
+  expressionTemplate,
+  renderString,
+  renderValue,
+  resolvedVars,
+  type TemplateScope,
+} from "../../template/engine.js";
 import {
   type BecomeSpec,
   type Connection,
@@ -11,7 +17,14 @@ import {
 } from "../connection/connection.js";
 import { toBoolean } from "../modules/params.js";
 import type { ModuleContext, ModuleProgress, ModuleResult } from "../modules/types.js";
-import { FieldError, inField, isLocalDelegate, renderField, type TaskRun } from "./engine.js";
+import {
+  FieldError,
+  inField,
+  isLocalDelegate,
+  renderField,
+  type TaskRun,
+  UNREACHABLE_DETAIL,
+} from "./engine.js";
 
 /** How often a long wait reports progress (and how long before it first does). */
 const PROGRESS_EVERY_MS = 1000;
@@ -58,7 +71,10 @@ export async function callModule(
     if (result) return result;
   } catch (err) {
     if (err instanceof FieldError) return { failed: true, msg: err.message };
-    if (err instanceof HostUnreachableError) return { unreachable: true, changed: false, msg: err.message };
+    if (err instanceof HostUnreachableError) {
+      const detail = { message: err.message, ...err.detail };
+      return { unreachable: true, changed: false, msg: err.message, [UNREACHABLE_DETAIL]: detail };
+    }
     return {
       failed: true,
       msg: `Unexpected failure during module execution: ${(err as Error).message ?? String(err)}`,
@@ -109,7 +125,7 @@ function moduleContext(run: TaskRun, scope: TemplateScope, o: CallOptions): Modu
   let lastProgress = engine.now();
   let opened: Promise<Connection> | undefined;
   return {
-    host: { name: host, vars: scope.vars },
+    host: { name: host, vars: resolvedVars(scope) },
     checkMode: o.checkMode,
     environment: o.environment,
     verbosity: engine.verbosity,
@@ -143,7 +159,7 @@ async function openConnection(
   delegate: string | undefined,
 ): Promise<Connection> {
   const { engine, play } = run;
-  const vars = delegate ? (engine.view.vars.get(delegate) ?? {}) : scope.vars;
+  const vars = delegate ? (engine.view.vars.get(delegate) ?? {}) : resolvedVars(scope);
   const become = becomeOf(run, scope);
   // delegate_to: localhost always runs here; otherwise the machine's ansible_connection, then
   // the play's keyword (default local).
@@ -156,7 +172,7 @@ async function openConnection(
   }
   if (!engine.services.connect) {
     throw new HostUnreachableError(
-      `no ${connection} connection available for ${delegate ?? run.host} (rollcall runs tasks locally for now)`,
+      `no ${connection} connection available for ${delegate ?? run.host} (this run was given no way to open one)`,
     );
   }
   return engine.services.connect({
@@ -178,12 +194,13 @@ function connectionVar(value: unknown): "local" | "ssh" | undefined {
 /** The task's become (from it, its blocks or the play), else the host's ansible_become vars. */
 function becomeOf(run: TaskRun, scope: TemplateScope): BecomeSpec | undefined {
   const { task } = run;
-  const on = task.become ?? toBoolean(scope.vars.ansible_become) === true;
+  const vars = resolvedVars(scope);
+  const on = task.become ?? toBoolean(vars.ansible_become) === true;
   if (!on) return undefined;
   const user =
     task.becomeUser !== undefined
       ? renderField(run, scope, "become_user", task.becomeUser)
-      : scope.vars.ansible_become_user;
+      : vars.ansible_become_user;
   return { user: user === undefined || user === null || user === "" ? "root" : String(user) };
 }
 

@@ -5,8 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError, parseYaml, positionOf } from "../../config/yaml.js";
-import type { Issue, SourcePosition } from "../../errors.js";
-import { didYouMean } from "../../errors.js";
+import { didYouMean, ExitCode, type Issue, type SourcePosition } from "../../errors.js";
 import type { Inventory, Vars } from "../../inventory/model.js";
 import {
   compileTemplate,
@@ -14,6 +13,7 @@ import {
   isTemplate,
   renderString,
   TemplateError,
+  trustTemplates,
 } from "../../template/engine.js";
 import { type InventoryView, viewOf } from "../hosts/inventory.js";
 import { matchPattern, patternProblem } from "../hosts/patterns.js";
@@ -62,7 +62,10 @@ export async function preparePlaybook(
       // Shown once, with the first play's, as Ansible shows them before the first play.
       limitWarnings = matched.warnings;
       if (limited.size === 0)
-        issues.push({ message: `--limit "${opts.limit}" matches no hosts in the inventory` });
+        issues.push({
+          message: `--limit "${opts.limit}" matches no hosts in the inventory`,
+          exitCode: ExitCode.error,
+        });
     }
   }
   const plays: PreparedPlay[] = [];
@@ -71,7 +74,9 @@ export async function preparePlaybook(
     let pattern = play.hosts;
     try {
       if (isTemplate(pattern))
-        pattern = String(renderString(pattern, { vars: { ...play.vars, ...opts.extraVars }, env: opts.env }));
+        pattern = String(
+          renderString(pattern, { vars: { ...trustTemplates(play.vars), ...opts.extraVars }, env: opts.env }),
+        );
     } catch (err) {
       issues.push({ message: `hosts: ${(err as Error).message}`, at: play.hostsAt });
       continue;
@@ -85,7 +90,12 @@ export async function preparePlaybook(
     const hosts = limited ? matched.hosts.filter((h) => limited.has(h)) : matched.hosts;
     const vars = { ...play.vars };
     for (const vf of play.varsFiles) {
-      const loaded = await loadVarsFile(playbook, vf, { ...vars, ...opts.extraVars }, opts.env);
+      const loaded = await loadVarsFile(
+        playbook,
+        vf,
+        { ...trustTemplates(vars), ...opts.extraVars },
+        opts.env,
+      );
       if (Array.isArray(loaded)) issues.push(...loaded);
       else Object.assign(vars, loaded);
     }
@@ -118,7 +128,13 @@ async function loadVarsFile(
   try {
     text = await readFile(resolve(playbook.dir, name), "utf8");
   } catch (err) {
-    return [{ message: `vars_files: cannot read ${name}: ${describeFsError(err)}`, at: vf.at }];
+    return [
+      {
+        message: `vars_files: cannot read ${name}: ${describeFsError(err)}`,
+        at: vf.at,
+        exitCode: ExitCode.error,
+      },
+    ];
   }
   const parsed = parseYaml(text, name);
   if (!parsed.ok) return parsed.issues;

@@ -4,11 +4,20 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Vars } from "../../inventory/model.js";
 import { evaluateCondition, isTemplate, renderValue, type TemplateScope } from "../../template/engine.js";
-import type { CleanResult, TaskStatus } from "../events.js";
+import type { CleanResult, TaskStatus, UnreachableDetail } from "../events.js";
 import { toBoolean } from "../modules/params.js";
 import type { ModuleResult } from "../modules/types.js";
 import type { Condition } from "../types.js";
-import { cleanResult, FieldError, inField, renderField, statusOf, type TaskRun } from "./engine.js";
+import {
+  cleanResult,
+  FieldError,
+  inField,
+  renderField,
+  statusOf,
+  type TaskRun,
+  UNREACHABLE_DETAIL,
+  unreachableDetailOf,
+} from "./engine.js";
 import { callModule } from "./module-call.js";
 
 export interface TaskOutcome {
@@ -16,6 +25,8 @@ export interface TaskOutcome {
   ignored: boolean;
   rescued: boolean;
   result: CleanResult;
+  /** Why, when the status is "unreachable". */
+  unreachable?: UnreachableDetail;
 }
 
 export async function executeTask(run: TaskRun, extra?: Vars): Promise<TaskOutcome> {
@@ -57,7 +68,13 @@ export async function executeTask(run: TaskRun, extra?: Vars): Promise<TaskOutco
     result,
     durationMs: engine.now() - started,
   });
-  return { status, ignored, rescued, result };
+  return {
+    status,
+    ignored,
+    rescued,
+    result,
+    ...(status === "unreachable" && { unreachable: unreachableDetailOf(raw) }),
+  };
 }
 
 async function runSingle(
@@ -89,6 +106,7 @@ async function runLoop(
   if (items.length === 0)
     return { changed: false, skipped: true, skipped_reason: "No items in the list", results: [] };
   const results: Record<string, unknown>[] = [];
+  let unreachable: unknown;
   for (const [index, item] of items.entries()) {
     const loopVars = {
       item,
@@ -110,6 +128,7 @@ async function runLoop(
       if (!(err instanceof FieldError)) throw err;
       r = { failed: true, msg: err.message };
     }
+    if (r.unreachable) unreachable ??= r[UNREACHABLE_DETAIL];
     const { result, verbose } = cleanResult({ ...r, item, ansible_loop_var: "item" });
     results.push(result);
     engine.emit({
@@ -132,7 +151,10 @@ async function runLoop(
     aggregate.msg = "One or more items failed";
   } else aggregate.msg = skipped ? "All items skipped" : "All items completed";
   aggregate.skipped = skipped;
-  if (results.some((r) => r.unreachable === true)) aggregate.unreachable = true;
+  if (results.some((r) => r.unreachable === true)) {
+    aggregate.unreachable = true;
+    if (unreachable) aggregate[UNREACHABLE_DETAIL] = unreachable;
+  }
   return aggregate;
 }
 

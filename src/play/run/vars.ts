@@ -2,7 +2,7 @@
 // play vars, vars_files, facts (set_fact, register), extra vars (-e), then magic variables.
 // Handlebars reads own properties only, so every scope is a flat object.
 import type { Vars } from "../../inventory/model.js";
-import type { TemplateScope } from "../../template/engine.js";
+import { lazyVars, renderValue, type TemplateScope, trustTemplates } from "../../template/engine.js";
 import type { InventoryView } from "../hosts/inventory.js";
 
 export interface PlayVarsInput {
@@ -28,7 +28,8 @@ export class VarStore {
   ) {}
 
   startPlay(play: PlayVarsInput): void {
-    this.play = play;
+    // Play vars are the author's: their templates are rendered when read. Nothing else is.
+    this.play = { ...play, vars: trustTemplates(play.vars) };
     this.groups = Object.fromEntries(this.view.groupHosts);
     // hostvars[h] is computed when read, so it always shows the latest facts.
     const hostvars: Record<string, unknown> = {};
@@ -48,15 +49,16 @@ export class VarStore {
     else this.facts.set(host, { ...facts });
   }
 
-  /** A host's variables without magic ones (what hostvars[h] shows). */
+  /** A host's variables without magic ones (what hostvars[h] shows), templates rendered for h. */
   varsOf(host: string): Vars {
-    return {
+    const vars = {
       ...this.view.vars.get(host),
       ...this.play.vars,
       ...this.facts.get(host),
       ...this.extraVars,
       inventory_hostname: host,
     };
+    return lazyVars(vars, (t) => renderValue(t, this.scopeFor(host)));
   }
 
   /** The template scope for a task on a host. Callers may add keys (item, ansible_failed_*). */

@@ -8,6 +8,7 @@ import type { SimShared } from "../core/shared.js";
 import type { Fleet } from "../fleet.js";
 import {
   beginAction,
+  failNow,
   type MachineDeps,
   type MachineGroup,
   openPorts,
@@ -73,6 +74,8 @@ export interface SpotinstWorld {
   act(accountId: string, groupId: string, ssiId: string, action: StatefulAction): ActionResult;
   /** Someone recycles outside our tool (console, another script): not counted as our call. */
   recycleOutOfBand(ssiId: string): void;
+  /** The SSI fails right now, wherever it is in its walk (tests of "ERROR anywhere"). */
+  failNow(ssiId: string): void;
   /** Change how an SSI's next actions end (e.g. make the next recycle fail). */
   setOutcome(ssiId: string, behaviour: Partial<SsiBehaviour>): void;
   /** A new group image: SSIs without root persistence pick it up on their next launch. */
@@ -94,6 +97,8 @@ export interface WorldOptions {
   onIncident?: (incident: SimIncident) => void;
 }
 
+// One piece (≈100 lines, ≈25 of its own): a table of small methods over the world's private
+// state; each method is short, and splitting would only pass that state around.
 export function createSpotinstWorld(
   shared: SimShared,
   fleet: Fleet,
@@ -111,6 +116,10 @@ export function createSpotinstWorld(
       const incident = { subject, message: (err as Error)?.message ?? String(err) };
       incidents.push(incident);
       options.onIncident?.(incident);
+    },
+    dropSsi(ssi) {
+      const group = groupsById.get(ssi.groupId);
+      if (group) group.ssis = group.ssis.filter((s) => s !== ssi);
     },
   };
 
@@ -167,6 +176,10 @@ export function createSpotinstWorld(
       const refusal = refuseAction(ssi, "recycle");
       if (refusal) throw new Error(refusal);
       beginAction(deps, group, ssi, "recycle", "out-of-band");
+    },
+    failNow(ssiId) {
+      const { group, ssi } = lookup(ssiId);
+      failNow(deps, group, ssi);
     },
     setOutcome(ssiId, behaviour) {
       Object.assign(lookup(ssiId).ssi.behaviour, behaviour);

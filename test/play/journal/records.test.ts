@@ -6,6 +6,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../../../src/errors.js";
 import { parseJournalText } from "../../../src/play/journal/records.js";
 import { runCli } from "../../helpers/cli.js";
 
@@ -28,7 +29,7 @@ let saved: { file: string; text: string };
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rollcall-journal-"));
   await writeFile(join(dir, "play.yml"), PLAY);
-  expect((await run()).code).toBe(2);
+  expect((await run()).code).toBe(ExitCode.hostsFailed);
   const file = await journalFile();
   saved = { file, text: await readFile(file, "utf8") };
 });
@@ -53,12 +54,12 @@ describe("journal records", () => {
     ['{"t":"issued","host":["h1"],"kind":{},"issuedAt":0,"data":{}}', /line 3: "issued" record: host: /],
     ['{"t":"bogus"}', /line 3: unknown record type "bogus"/],
     ["not json at all", /line 3: not a JSON record/],
-  ])("a bad record (%s) is one clear error, exit 2", async (record, message) => {
+  ])("a bad record (%s) is one clear error, exit 4", async (record, message) => {
     const file = await journalFile();
     const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
     await writeFile(file, `${[...lines.slice(0, 2), record, ...lines.slice(2)].join("\n")}\n`);
     const r = await run(["--resume"]);
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.badInput);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^rollcall: --resume: journal \S+\.jsonl: /);
@@ -73,7 +74,7 @@ describe("journal records", () => {
       '{"t":"issued","host":"h1","kind":"spotinst_stateful","issuedAt":"2026-01-01T00:00:00Z","data":{"ssiId":"ssi-1',
     );
     const first = await run(["--resume"]);
-    expect(first.code, first.stdout + first.stderr).toBe(2);
+    expect(first.code, first.stdout + first.stderr).toBe(ExitCode.error);
     expect(first.stdout).toBe("");
     expect(first.stderr.trim().split("\n")).toHaveLength(1);
     expect(first.stderr).toMatch(

@@ -6,6 +6,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../../../src/errors.js";
 import { runCli } from "../../helpers/cli.js";
 
 const PLAY = "- hosts: all\n  tasks:\n    - debug: { msg: hi }\n";
@@ -24,7 +25,7 @@ beforeEach(async () => {
 });
 
 async function expectRefused(r: Awaited<ReturnType<typeof run>>, message: RegExp) {
-  expect(r.code, r.stdout + r.stderr).toBe(2);
+  expect(r.code, r.stdout + r.stderr).toBe(ExitCode.error);
   expect(r.stdout).toBe("");
   expect(r.stderr.trim().split("\n")).toHaveLength(1);
   expect(r.stderr).toMatch(message);
@@ -99,7 +100,7 @@ describe("state directory trust", () => {
 
   it("--resume refuses a journal that is a symbolic link", async () => {
     await writeFile(join(dir, "play.yml"), "- hosts: all\n  tasks:\n    - command: 'false'\n");
-    expect((await run()).code).toBe(2);
+    expect((await run()).code).toBe(ExitCode.hostsFailed);
     const [name] = (await readdir(journals)).filter((n) => n.endsWith(".jsonl"));
     const real = join(dir, "elsewhere.jsonl");
     await writeFile(real, await readFile(join(journals, name!)));

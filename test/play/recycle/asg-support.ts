@@ -3,7 +3,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type PlayDeps, runPlayArgv } from "../../../src/cli/play.js";
+import type { PlaySeams } from "../../../src/cli/context.js";
+import { runCli } from "../../../src/cli/main.js";
 import type { PlayEvent } from "../../../src/play/events.js";
 import { findAsg, isOutdated, type SimAsg } from "../../../src/sim/aws/index.js";
 import { type Simulator, startSimulator } from "../../../src/sim/index.js";
@@ -85,7 +86,7 @@ export async function runPlay(
   sim: Simulator,
   pb: string,
   args: string[] = [],
-  deps: PlayDeps = {},
+  deps: PlaySeams = {},
 ): Promise<Run> {
   await writeFile(join(dir, "play.yml"), pb);
   await writeFile(
@@ -93,9 +94,8 @@ export async function runPlay(
     `sources:\n  - type: aws\n    name: sim\n    regions: [${REGION}]\ncache: { enabled: false }\n`,
   );
   const ctx = memoryContext(dir, sim.env);
-  const code = await runPlayArgv(["play.yml", "-i", "inv.yml", "--json", ...args], ctx, {
-    showElapsed: false,
-    ...deps,
+  const code = await runCli(["play", "play.yml", "-i", "inv.yml", "--json", ...args], ctx, {
+    play: { showElapsed: false, ...deps },
   });
   const stdout = ctx.out.join("");
   const events = stdout

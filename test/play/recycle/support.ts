@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
 import { fleetSchema } from "../../../src/sim/fleet.js";
 import {
   type FleetInput,
@@ -76,12 +76,12 @@ export interface RecycleRig {
 }
 
 export async function startRig(
-  o: { timeScale?: number; fleet?: FleetInput; retryAfterSec?: number; configToken?: boolean } = {},
+  o: { timeScale?: number; fleet?: FleetInput; rateLimit?: number; configToken?: boolean } = {},
 ): Promise<RecycleRig> {
   const sim = await startSim({
     fleet: fleetSchema.parse(o.fleet ?? recycleFleet()),
     timeScale: o.timeScale ?? 1000,
-    retryAfterSec: o.retryAfterSec ?? 0,
+    ...(o.rateLimit !== undefined && { rateLimit: o.rateLimit }),
   });
   const dir = await mkdtemp(join(tmpdir(), "rollcall-recycle-"));
   const env: Record<string, string> = {
@@ -100,9 +100,8 @@ export async function startRig(
     inventory,
     async play(args, signal, playbook = PLAYBOOK) {
       const ctx = memoryContext(dir, env);
-      const code = await runPlayArgv([playbook, "-i", inventory, ...args], ctx, {
-        showElapsed: false,
-        ...(signal && { signal }),
+      const code = await runCli(["play", playbook, "-i", inventory, ...args], ctx, {
+        play: { showElapsed: false, ...(signal && { signal }) },
       });
       return { code, out: ctx.out.join("") + ctx.err.join("") };
     },

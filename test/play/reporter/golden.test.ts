@@ -2,7 +2,7 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
 import { memoryContext, tempDir } from "../support.js";
 
 const GOLDEN = join(import.meta.dirname, "golden");
@@ -24,10 +24,8 @@ describe("golden output", () => {
 
   const run = async (args: string[], env: Record<string, string> = {}, tty = false) => {
     const ctx = memoryContext(work.dir, env, tty);
-    const code = await runPlayArgv(["playbook.yml", "-i", "h1,h2,h3,", ...args], ctx, {
-      now: () => 0,
-      showElapsed: false,
-      columns: 80,
+    const code = await runCli(["play", "playbook.yml", "-i", "h1,h2,h3,", ...args], ctx, {
+      play: { now: () => 0, showElapsed: false, columns: 80 },
     });
     return { code, out: ctx.out.join(""), err: ctx.err.join("") };
   };

@@ -122,6 +122,34 @@ describe.skipIf(sshdSkipReason())("unreachable hosts over SSH", () => {
     });
   });
 
+  it("keeps the reason and the failed hop on the host's outcome (host_done), target or bastion", async () => {
+    const direct = await runPlay(work.dir, playbook("closed"), ["-i", "inv.yml", "--json"]);
+    const viaBastion = await runPlay(
+      work.dir,
+      playbook("good", `, bastion: "${fx.user}@${sshd.host}:${closedPort}"`),
+      ["-i", "inv.yml", "--json"],
+    );
+    outputs.push(direct.stdout, direct.stderr, viaBastion.stdout, viaBastion.stderr);
+    const doneOf = (r: typeof direct, host: string) =>
+      r.events.find((e) => e.type === "host_done" && e.host === host);
+    expect(doneOf(direct, "closed")).toMatchObject({
+      outcome: "unreachable",
+      unreachable: {
+        reason: "refused",
+        hop: "target",
+        message: expect.stringContaining("connection refused"),
+      },
+    });
+    expect(viaBastion.code).toBe(4);
+    expect(doneOf(viaBastion, "good")).toMatchObject({
+      outcome: "unreachable",
+      unreachable: { reason: "refused", hop: "bastion" },
+    });
+    // Data for rollcall, not part of Ansible's result: never in the shown or registered result.
+    for (const e of [...direct.results, ...viaBastion.results])
+      expect(e.result).not.toHaveProperty("_rollcall_unreachable");
+  });
+
   it("a command that fails is FAILED (exit 2), not unreachable", async () => {
     const pb = `- hosts: good\n  connection: ssh\n  tasks:\n    - command: sh -c "exit 3"\n`;
     const r = await runPlay(work.dir, pb, ["-i", "inv.yml"]);

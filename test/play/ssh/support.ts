@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { runPlayArgv } from "../../../src/cli/play.js";
+import { runCli } from "../../../src/cli/main.js";
 import type { PlayEvent } from "../../../src/play/events.js";
 import type { SshFixture } from "../../helpers/sshd.js";
 import { memoryContext, type PlayRun } from "../support.js";
@@ -57,7 +57,7 @@ export async function runPlay(
       options.onEvent?.(e);
     }
   };
-  const code = await runPlayArgv(["play.yml", ...args], ctx, { showElapsed: false });
+  const code = await runCli(["play", "play.yml", ...args], ctx, { play: { showElapsed: false } });
   return {
     code,
     stdout: ctx.out.join(""),
