@@ -2,7 +2,7 @@
 // (src/play/session.ts), as `rollcall play` does — same runner, services, journal and reporters —
 // on the event's one-host inventory, with the event's vars as extra vars. Everything the watcher
 // needs from src/play/ goes through this file.
-import { UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import type { Inventory, Vars } from "../inventory/model.js";
 import type { PlayEvent } from "../play/events.js";
 import { loadPlaybook } from "../play/parse/playbook.js";
@@ -15,7 +15,7 @@ import type { Playbook } from "../play/types.js";
 /** Parse a playbook at start-up, so a broken one stops the watcher before it takes a message. */
 export async function loadWatchPlaybook(file: string, cwd: string): Promise<Playbook> {
   const loaded = await loadPlaybook(file, cwd);
-  if (!loaded.ok) throw new UsageError(loaded.issues);
+  if (!loaded.ok) throw new InputError(loaded.issues);
   return loaded.value;
 }
 
@@ -27,7 +27,7 @@ export async function checkWatchPlaybook(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   const prepared = await preparePlaybook(playbook, inventory, { extraVars, env });
-  if (!prepared.ok) throw new UsageError(prepared.issues);
+  if (!prepared.ok) throw new InputError(prepared.issues);
 }
 
 export interface PlayRunInput {
