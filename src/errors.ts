@@ -1,21 +1,36 @@
 // The error taxonomy. Everything below `cli/` throws (or returns) these; `cli/main.ts` is the
 // one place that turns them into a single stderr line and an exit code.
 
-/** Exit codes. 0/2/4 for plays follow Ansible; the rest are rollcall's own. */
+/**
+ * Exit codes, ansible-playbook's wherever it has one (docs/exit-codes.md is the table): a wrapper
+ * written for ansible-playbook reads rollcall's the same way. Only 3 is rollcall's own.
+ */
 export const ExitCode = {
   ok: 0,
-  /** An unexpected bug: the only case that prints a stack (and only with --debug). */
-  internal: 1,
-  /** Bad command line, config file, fleet file or play: nothing was run. */
-  usage: 2,
+  /**
+   * Ansible's generic error: a file or directory named on the command line cannot be read, an
+   * inventory script fails, --limit leaves no host, a port is taken.
+   */
+  error: 1,
   /** A play ran and at least one host failed (Ansible's 2). */
   hostsFailed: 2,
-  /** A remote API (Spotinst, AWS) failed after retries. */
+  /** The command line is wrong: unknown option, bad value, missing argument (argparse's 2). */
+  usage: 2,
+  /** A remote API (Spotinst, AWS) failed after retries. rollcall's own. */
   remote: 3,
-  /** A play ran and a host was unreachable, none failed (Ansible's 4). */
+  /** A play ran and a host was unreachable (Ansible's 4, also when other hosts failed). */
   unreachable: 4,
-  /** Stopped by Ctrl-C / SIGTERM. */
-  interrupted: 130,
+  /**
+   * A file does not parse or validate: playbook, inventory, config, fleet, vars file (Ansible's
+   * parser error, 4). Nothing was run.
+   */
+  badInput: 4,
+  /** An option's value is wrong: -e data that is not a mapping (Ansible's AnsibleOptionsError). */
+  badOption: 5,
+  /** Stopped by Ctrl-C / SIGTERM (Ansible's "User interrupted execution"). */
+  interrupted: 99,
+  /** An unexpected bug (Ansible's 250): the only case that prints a stack, and only with --debug. */
+  internal: 250,
 } as const;
 
 export interface SourcePosition {
@@ -30,6 +45,12 @@ export interface SourcePosition {
 export interface Issue {
   message: string;
   at?: SourcePosition;
+  /**
+   * The exit code when the issue is not a file's content being wrong (4): ExitCode.error for a
+   * file that cannot be read or a --limit that leaves no host, ExitCode.badOption for -e data
+   * that is not a mapping.
+   */
+  exitCode?: number;
 }
 
 export function formatPosition(at: SourcePosition | undefined): string {
@@ -49,17 +70,39 @@ export class RollcallError extends Error {
   }
 }
 
-/** Bad input from the user: arguments, config, fleet or play files. Exit 2. */
+/** A mistake on the command line: unknown option, bad value, missing argument. Exit 2. */
 export class UsageError extends RollcallError {
   readonly issues: Issue[];
-  constructor(issues: Issue[] | string) {
+  constructor(issues: Issue[] | string, exitCode: number = ExitCode.usage) {
     const list = typeof issues === "string" ? [{ message: issues }] : issues;
-    // One line on stderr: the first issue, with a count of the rest.
-    const first = list[0] ? formatIssue(list[0]) : "invalid input";
-    const more = list.length > 1 ? ` (and ${list.length - 1} more problem${list.length > 2 ? "s" : ""})` : "";
-    super(first + more, ExitCode.usage);
+    super(summarize(list), exitCode);
     this.issues = list;
   }
+}
+
+/**
+ * A file the user gave is wrong: playbook, inventory, config, fleet or vars file (exit 4), or
+ * something else its first issue gives the code of (a file that cannot be read: 1).
+ */
+export class InputError extends UsageError {
+  constructor(issues: Issue[] | string) {
+    const list = typeof issues === "string" ? [{ message: issues }] : issues;
+    super(list, list[0]?.exitCode ?? ExitCode.badInput);
+  }
+}
+
+/** Something the run needs is not there (a file, a host to target, a free port). Exit 1. */
+export class SetupError extends RollcallError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.error, options);
+  }
+}
+
+// One line on stderr: the first issue, with a count of the rest.
+function summarize(list: Issue[]): string {
+  const first = list[0] ? formatIssue(list[0]) : "invalid input";
+  const more = list.length > 1 ? ` (and ${list.length - 1} more problem${list.length > 2 ? "s" : ""})` : "";
+  return first + more;
 }
 
 export interface RemoteErrorData {

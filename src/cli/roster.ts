@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadInventoryConfig } from "../config/inventory-config.js";
 import { validate } from "../config/yaml.js";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { buildSaltRoster, rosterConfigSchema } from "../inventory/builders/salt-roster.js";
 import { loadInventory } from "../inventory/collect.js";
 import { type CliContext, cacheDirOf } from "./context.js";
@@ -47,7 +47,7 @@ export function rosterCommand(ctx: CliContext): CommandModule<object, RosterArgs
         value: loaded.config.roster ?? {},
         basePath: ["roster"],
       });
-      if (!checked.ok) throw new UsageError(checked.issues);
+      if (!checked.ok) throw new InputError(checked.issues);
       const inventory = await loadInventory(file, {
         env: ctx.env,
         homeDir: ctx.homeDir,

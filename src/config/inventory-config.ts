@@ -1,9 +1,10 @@
 // The inventory config file (`-c FILE`, `-i FILE`, ROLLCALL_CONFIG): which sources to read and
 // how to shape hosts and groups. Every option is documented in inventories/spotinst.example.yml.
 import { z } from "zod";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { awsSourceSchema } from "./aws-source.js";
-import { readYamlFile, validate, type YamlSource } from "./yaml.js";
+import { cacheConfigSchema } from "./cache-config.js";
+import { ownRecord, readYamlFile, validate, type YamlSource } from "./yaml.js";
 
 const globList = z
   .union([z.string(), z.array(z.string())])
@@ -43,16 +44,18 @@ export const spotinstSourceSchema = z.strictObject({
   without_ip: z.enum(["skip", "keep"]).default("skip"),
   /** Include instances of non-stateful groups (from /status). */
   include_stateless: z.boolean().default(true),
-  /** Concurrent API requests. Spotinst rate-limits per route, so keep this small. */
+  /** Concurrent API requests; the rate-limit headers pace them, so more only helps below the limit. */
   concurrency: z.int().min(1).max(32).default(4),
   /** Request timeout, seconds. */
   timeout: z.number().positive().max(600).default(30),
-  /** Retries of a failed request (429, 5xx, timeouts, network errors), with exponential backoff. */
+  /** The whole fetch must end within this many seconds, rate-limit waits included. */
+  deadline: z.number().positive().max(86_400).default(120),
+  /** Retries of a request that failed (5xx, timeouts, network errors), with exponential backoff. 429s wait for their Reset instead. */
   retry: z
     .strictObject({
-      /** Attempts in total, the first included. */
+      /** Attempts in total, the first included (429s not counted). */
       attempts: z.int().min(1).max(20).default(6),
-      /** Give up once this many seconds have passed since the first attempt. */
+      /** Give up on one request once this many seconds have passed since its first attempt. */
       max_time: z.number().positive().max(3600).default(120),
     })
     .default({ attempts: 6, max_time: 120 }),
@@ -64,9 +67,9 @@ export const staticSourceSchema = z.strictObject({
   type: z.literal("static"),
   name: z.string().min(1).optional(),
   /** Host name → vars. */
-  hosts: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
+  hosts: ownRecord(ownRecord(z.unknown()).nullable()),
   /** Group name → host names. */
-  groups: z.record(z.string(), z.array(z.string())).default({}),
+  groups: ownRecord(z.array(z.string())).default({}),
   optional: z.boolean().default(false),
 });
 
@@ -104,15 +107,10 @@ export const inventoryConfigSchema = z.strictObject({
   keyed_groups: z.array(keyedGroupSchema).default([]),
   /** Extra hostvars: name → template (Handlebars or Jinja) over the host's vars; a literal is fine. */
   compose: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  cache: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** Seconds. */
-      ttl: z.number().min(0).default(300),
-    })
-    .default({ enabled: true, ttl: 300 }),
+  cache: cacheConfigSchema,
   /** Sections other commands read (validated by them). */
   roster: z.record(z.string(), z.unknown()).optional(),
+  watch: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;
@@ -130,14 +128,14 @@ export interface LoadedConfig {
 
 export async function loadInventoryConfig(file: string): Promise<LoadedConfig> {
   const parsed = await readYamlFile(file);
-  if (!parsed.ok) throw new UsageError(parsed.issues);
+  if (!parsed.ok) throw new InputError(parsed.issues);
   if (parsed.value.value === null || parsed.value.value === undefined) {
-    throw new UsageError([
+    throw new InputError([
       { message: "empty config: expected a mapping with a sources: list", at: { file, line: 1, col: 1 } },
     ]);
   }
   const checked = validate(inventoryConfigSchema, parsed.value);
-  if (!checked.ok) throw new UsageError(checked.issues);
+  if (!checked.ok) throw new InputError(checked.issues);
   return { file, config: checked.value, yaml: parsed.value };
 }
 

@@ -2,7 +2,7 @@
 // template engine plays use (src/template/), so `{{ port }}` is the number 9092 here too and
 // Jinja and Handlebars both work. The engine is only loaded when a config has something to render.
 // Host vars are data: their values are never rendered, only the config's own templates are.
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { Vars } from "./model.js";
 
 export type ComposeSpec = Record<string, string | number | boolean>;
@@ -21,7 +21,7 @@ export async function createComposer(
     try {
       compileTemplate(value);
     } catch (err) {
-      if (err instanceof TemplateError) throw new UsageError(`${file}: compose.${name}: ${err.message}`);
+      if (err instanceof TemplateError) throw new InputError(`${file}: compose.${name}: ${err.message}`);
       throw err;
     }
   }
@@ -31,7 +31,7 @@ export async function createComposer(
       try {
         out[name] = isTemplate(value) ? renderString(value, { vars, env }) : value;
       } catch (err) {
-        if (err instanceof TemplateError) throw new UsageError(`${file}: compose.${name}: ${err.message}`);
+        if (err instanceof TemplateError) throw new InputError(`${file}: compose.${name}: ${err.message}`);
         throw err;
       }
     }
@@ -63,7 +63,7 @@ export async function createKeyEvaluator(
       compileTemplate(expressionTemplate(key));
     } catch (err) {
       if (err instanceof TemplateError)
-        throw new UsageError(`${file}: keyed_groups key "${key}": ${err.message}`);
+        throw new InputError(`${file}: keyed_groups key "${key}": ${err.message}`);
       throw err;
     }
   }

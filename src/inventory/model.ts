@@ -36,22 +36,36 @@ export interface GroupRef {
 
 export interface Group {
   name: string;
-  /** Host names, sorted. */
+  /** Host names: sorted for rollcall's own sources, in declaration order for Ansible's formats. */
   hosts: string[];
-  /** Child group names, sorted. */
+  /** Child group names, in the same order as `hosts`. */
   children: string[];
   vars: Vars;
+  /**
+   * Vars from `group_vars/` files. Ansible applies them after every group's inventory vars (so a
+   * file for a parent group beats an inventory var of a child group): they are kept apart.
+   */
+  fileVars?: Vars;
+  /** `ansible_group_priority`: among groups of one depth, a higher priority merges later. */
+  priority?: number;
 }
 
 export interface Inventory {
-  /** Host name → hostvars; keys in sorted ("inventory") order. */
+  /** Host name → hostvars; keys in inventory order (sorted for rollcall's own sources). */
   hosts: Record<string, Vars>;
-  /** All groups including `all` and `ungrouped`; keys sorted. */
+  /** All groups including `all` and `ungrouped`, in inventory order. */
   groups: Record<string, Group>;
+  /**
+   * The order hosts and groups were declared in, when a source has one (Ansible's formats): a
+   * JS object cannot keep it for integer-like names ("10" always comes first).
+   */
+  order?: { hosts: string[]; groups: string[] };
 }
 
 /** Something worth telling the user under -v (a skipped instance, a renamed host…). */
 export interface InventoryNote {
   level: "verbose" | "warn";
   message: string;
+  /** A wait this long starts now (rate limiting): a terminal may show a countdown. */
+  waitMs?: number;
 }

@@ -111,7 +111,7 @@ export type PlayEvent =
 export type PlayEventType = PlayEvent["type"];
 
 export interface PlayResult {
-  /** Ansible's: 0 ok, 2 failed hosts, 4 unreachable hosts; 130 when interrupted. */
+  /** Ansible's: 0 ok, 2 failed hosts, 4 unreachable hosts; 99 when interrupted (Ctrl-C). */
   exitCode: number;
   /** Recap per host that ran anything, sorted by host name. */
   stats: Record<string, HostStats>;

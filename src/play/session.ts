@@ -4,7 +4,8 @@
 // close the journal. `cli/play.ts` and `rollcall watch` call it. It never prints, exits or reads
 // process.env: events go to `io.report`, warnings to `io.note`, and the outcome is returned as data.
 import { resolve } from "node:path";
-import { ExitCode, UsageError } from "../errors.js";
+import { describeRateLimitWait } from "../cloud/spotinst/rate-limit.js";
+import { ExitCode, InputError } from "../errors.js";
 import { createSshConnector } from "./connection/ssh.js";
 import type { PlayEvent, PlayResult } from "./events.js";
 import {
@@ -143,10 +144,10 @@ async function runSession(
   const note = io.note ?? (() => {});
   const signal = io.signal ?? new AbortController().signal;
   const loaded = await loadPlaybook(o.playbook, io.cwd);
-  if (!loaded.ok) throw new UsageError(loaded.issues);
+  if (!loaded.ok) throw new InputError(loaded.issues);
   const playbook = loaded.value;
   const extra = await parseExtraVars(o.extraVars ?? [], io.cwd);
-  if (extra.issues.length > 0) throw new UsageError(extra.issues);
+  if (extra.issues.length > 0) throw new InputError(extra.issues);
   const listing = (text: string): ListingResult => ({ kind: "listing", exitCode: ExitCode.ok, text });
   if (o.syntaxCheck && !o.inventory) return listing(`\nplaybook: ${playbook.file}\n`);
   const running = !o.syntaxCheck && !o.listHosts && !o.listTasks;
@@ -191,7 +192,7 @@ async function runSession(
   });
   const limit = await resolveLimit(o.limit, io.cwd);
   const prepared = await preparePlaybook(playbook, inventory, { extraVars: extra.vars, limit, env: io.env });
-  if (!prepared.ok) throw new UsageError(prepared.issues);
+  if (!prepared.ok) throw new InputError(prepared.issues);
   if (o.syntaxCheck) return listing(`\nplaybook: ${playbook.file}\n`);
   if (!running)
     return listing(
@@ -232,14 +233,12 @@ async function execute(
       const message = `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts})`;
       io.note({ level: "info", message });
     },
+    // -v: one line per rate-limit wait (the client paces itself; this says why it is slow).
+    onRateLimitWait: (w) => {
+      if (verbosity >= 1) io.note({ level: "info", message: `spotinst: ${describeRateLimitWait(w)}` });
+    },
   });
-  // One run per group at a time (recycle/lease.ts): owned by the logical run, so a --resume takes
-  // its own leases back; released when the run ends, however it ends.
-  const leases = createLeaseRegistry({
-    stateDir: io.stateDir,
-    ...(wiring.journal && { owner: wiring.journal.runId, journal: wiring.journal }),
-    reopen: leaseReopener(io.env),
-  });
+  const leases = runLeases(io, wiring);
   try {
     if (wiring.journal?.resuming && o.check !== true) await leases.adopt();
     const play = await runPlaybook(prepared, {
@@ -282,6 +281,18 @@ async function execute(
     await leases.releaseAll();
     await ssh.close();
   }
+}
+
+/**
+ * One run per group at a time (recycle/lease.ts): owned by the logical run, so a --resume takes
+ * its own leases back; released when the run ends, however it ends.
+ */
+function runLeases(io: PlaySessionIo, wiring: RunWiring) {
+  return createLeaseRegistry({
+    stateDir: io.stateDir,
+    ...(wiring.journal && { owner: wiring.journal.runId, journal: wiring.journal }),
+    reopen: leaseReopener(io.env),
+  });
 }
 
 /** `~/…` is left for the SSH layer to expand against the home dir; anything else is from the cwd. */

@@ -233,7 +233,7 @@ roster:
   it("points at the roster: line of a bad option", async () => {
     const { error } = await runRoster(`${staticConfig}  minion_idd: x\n`);
     expect(error).toBeInstanceOf(RollcallError);
-    expect((error as RollcallError).exitCode).toBe(2);
+    expect((error as RollcallError).exitCode).toBe(4);
     expect((error as Error).message).toMatch(
       /:10:3: unknown option "minion_idd" \(did you mean "minion_id"\?\)$/,
     );

@@ -89,7 +89,7 @@ describe("rollcall play", () => {
     const bad = await play(work.dir, pb.replace("{{ port }}", "{{ prot }}"), ["--syntax-check", "-i", "x"], {
       loadInventory,
     });
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(4);
     expect(bad.stderr).toContain(
       'play.yml:6:21: task "first", field "debug.msg": undefined variable "prot" (did you mean "port"?)',
     );

@@ -1,5 +1,6 @@
-// Malformed plays: each gives one `file:line:col: message` line on stderr, exit code 2
-// (ExitCode.usage), and nothing runs. `‸` in a playbook marks where the error must point.
+// Malformed plays: each gives one `file:line:col: message` line on stderr, exit code 4
+// (ExitCode.badInput, ansible-playbook's parser error), and nothing runs. `‸` in a playbook marks
+// where the error must point.
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,6 +18,8 @@ interface Case {
   playbook: string;
   message: string | RegExp;
   args?: string[];
+  /** When not ExitCode.badInput: a missing file is ansible-playbook's 1 ("was not found"). */
+  code?: number;
 }
 
 const cases: Case[] = [
@@ -115,7 +118,7 @@ const cases: Case[] = [
   },
   {
     name: "bad pattern (regex)",
-    playbook: `- hosts: ‸"~(["\n  tasks: []\n`,
+    playbook: `- hosts: ‸"~(a"\n  tasks: []\n`,
     message: "hosts: invalid regular expression",
   },
   {
@@ -197,6 +200,7 @@ const cases: Case[] = [
     name: "vars_files that do not exist",
     playbook: `- hosts: all\n  vars_files: [‸missing.yml]\n  tasks: []\n`,
     message: "vars_files: cannot read missing.yml: no such file",
+    code: ExitCode.error,
   },
   {
     name: "pause that would prompt",
@@ -226,7 +230,7 @@ describe("malformed plays", () => {
   it.each(cases)("$name", async (c) => {
     const { text, line, col } = locate(c.playbook);
     const r = await play(work.dir, text, ["-i", "h1,h2,", ...(c.args ?? [])]);
-    expect(r.code).toBe(ExitCode.usage);
+    expect(r.code).toBe(c.code ?? ExitCode.badInput);
     expect(r.stdout).toBe("");
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines).toHaveLength(1);
@@ -239,21 +243,21 @@ describe("malformed plays", () => {
   it("--syntax-check reports the same errors without an inventory", async () => {
     const { text } = locate(cases.find((c) => c.name === "unknown module")!.playbook);
     const r = await play(work.dir, text, ["--syntax-check"]);
-    expect(r.code).toBe(ExitCode.usage);
+    expect(r.code).toBe(ExitCode.badInput);
     expect(r.stderr).toMatch(/^rollcall: play\.yml:\d+:\d+: unknown task keyword or module "wait_fro"/);
   });
 
-  it("argument errors have no position but the same exit code", async () => {
+  it("argument errors have no position, and ansible-playbook's exit code", async () => {
     const ok = tasks("");
-    for (const args of [
-      ["--limit", "nohost"],
-      ["--forks", "0"],
-      ["-e", "@missing.yml"],
-      ["-e", "novalue"],
-      ["--resume"],
-    ]) {
+    for (const [code, args] of [
+      [ExitCode.error, ["--limit", "nohost"]],
+      [ExitCode.usage, ["--forks", "0"]],
+      [ExitCode.error, ["-e", "@missing.yml"]],
+      [ExitCode.badOption, ["-e", "novalue"]],
+      [ExitCode.usage, ["--resume"]],
+    ] as const) {
       const r = await play(work.dir, ok, ["-i", "h1,", ...args]);
-      expect(r.code, args.join(" ")).toBe(ExitCode.usage);
+      expect(r.code, args.join(" ")).toBe(code);
       expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toHaveLength(1);
     }
     expect(existsSync(join(work.dir, "ran.txt"))).toBe(false);

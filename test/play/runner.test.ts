@@ -103,7 +103,7 @@ describe("runner", () => {
     expect(r.events[0]).toMatchObject({ type: "playbook_start", check: true });
   });
 
-  it("Ctrl-C (the abort signal) stops the run: exit 130", async () => {
+  it("Ctrl-C (the abort signal) stops the run: exit 99, as ansible-playbook", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
@@ -116,7 +116,7 @@ describe("runner", () => {
       },
     );
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(r.code).toBe(130);
+    expect(r.code).toBe(99);
     // Then what is in flight and the resume command (src/play/reporter/session.ts).
     expect(r.stderr).toContain("rollcall: interrupted\nrollcall: nothing in flight\n");
     expect(r.stderr).toContain("resume with: rollcall play play.yml -i h1, --resume\n");

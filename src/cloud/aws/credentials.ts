@@ -1,7 +1,7 @@
 // `assume_role_arn`: one STS AssumeRole on top of the base credentials, cached until shortly
 // before it expires (like aws_ec2's single AssumeRole per run). STS comes from the optional
 // package @aws-sdk/client-sts, loaded only when a source asks for a role.
-import { UsageError } from "../../errors.js";
+import { SetupError } from "../../errors.js";
 import type { AwsApiSettings, AwsStaticCredentials } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 
@@ -25,7 +25,7 @@ async function loadSts(): Promise<StsModule> {
   try {
     return (await import(STS_PACKAGE)) as StsModule;
   } catch {
-    throw new UsageError(`assume_role_arn needs the package ${STS_PACKAGE}, which is not installed`);
+    throw new SetupError(`assume_role_arn needs the package ${STS_PACKAGE}, which is not installed`);
   }
 }
 

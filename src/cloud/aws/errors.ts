@@ -1,7 +1,7 @@
 // SDK errors → rollcall errors, at the seam: service, operation, HTTP status, request id, AWS's
 // Code and Message, secrets redacted. A missing credential chain is a setup problem (exit 2),
 // not a remote failure.
-import { RemoteError, type RollcallError, redact, UsageError } from "../../errors.js";
+import { RemoteError, RollcallError, redact, SetupError } from "../../errors.js";
 
 interface SdkErrorLike {
   name?: string;
@@ -24,12 +24,12 @@ export function wrapAwsError(
   where: { service: string; operation: string; region?: string },
   secrets: readonly (string | undefined)[] = [],
 ): RollcallError {
-  if (err instanceof RemoteError || err instanceof UsageError) return err;
+  if (err instanceof RollcallError) return err;
   const e = (err ?? {}) as SdkErrorLike;
   const clean = (text: string | undefined) =>
     text === undefined ? undefined : redact(text, secrets).split("\n")[0];
   if (e.name === "CredentialsProviderError" || /Could not load credentials/i.test(e.message ?? "")) {
-    return new UsageError(
+    return new SetupError(
       `no AWS credentials found (${clean(e.message)}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or profile: in the source`,
     );
   }

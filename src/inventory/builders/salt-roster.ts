@@ -3,10 +3,11 @@
 // ansible_port, ansible_user, …) and the config's `roster:` section; the minion id is a template
 // (default: the inventory host name; `{{ asg_name }}-{{ ec2_instance_id }}` is the ASG idiom).
 import { z } from "zod";
-import { UsageError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { renderValue, TemplateError } from "../../template/engine.js";
 import { compareNames } from "../build.js";
 import type { Inventory, Vars } from "../model.js";
+import { nameMap } from "../names.js";
 
 /** Every key Salt's flat roster reads; nothing else is ever written. */
 export const SALT_FLAT_ROSTER_KEYS = [
@@ -108,7 +109,8 @@ export function buildSaltRoster(
 ): SaltRoster {
   const env = options.env ?? {};
   const groupNames = groupsByHost(inventory);
-  const roster: SaltRoster = {};
+  // Minion ids come from host names and vars: no prototype, so "__proto__" is an id like any other.
+  const roster: SaltRoster = nameMap<SaltRosterEntry>();
   const owner = new Map<string, string>();
   for (const hostname of selectHosts(inventory, config.groups)) {
     const vars: Vars = {
@@ -121,16 +123,16 @@ export function buildSaltRoster(
         return renderValue(value, { vars, env });
       } catch (err) {
         if (err instanceof TemplateError)
-          throw new UsageError(`roster.${what}: host ${hostname}: ${err.message}`);
+          throw new InputError(`roster.${what}: host ${hostname}: ${err.message}`);
         throw err;
       }
     };
     const id = String(render("minion_id", config.minion_id) ?? "");
-    if (!id) throw new UsageError(`roster.minion_id: host ${hostname}: renders an empty minion id`);
+    if (!id) throw new InputError(`roster.minion_id: host ${hostname}: renders an empty minion id`);
     const previous = owner.get(id);
     if (previous !== undefined) {
       // Never merge two machines into one minion (the duplicate-hostname bug of ec2.py).
-      throw new UsageError(
+      throw new InputError(
         `roster.minion_id: hosts ${previous} and ${hostname} both render the minion id "${id}": make the template unique, e.g. "{{ asg_name }}-{{ ec2_instance_id }}"`,
       );
     }
@@ -165,7 +167,7 @@ function buildEntry(
   const checked = saltRosterEntrySchema.safeParse(entry);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new UsageError(`roster: host ${hostname}: ${issue.path.join(".") || "entry"}: ${issue.message}`);
+    throw new InputError(`roster: host ${hostname}: ${issue.path.join(".") || "entry"}: ${issue.message}`);
   }
   return checked.data;
 }
@@ -192,7 +194,7 @@ function selectHosts(inventory: Inventory, groups: readonly string[]): string[] 
   };
   for (const name of groups) {
     if (!inventory.groups[name])
-      throw new UsageError(`roster.groups: no group named "${name}" in the inventory`);
+      throw new InputError(`roster.groups: no group named "${name}" in the inventory`);
     visit(name, new Set());
   }
   return [...chosen].sort(compareNames);

@@ -7,7 +7,7 @@ import type { AwsApi, AwsApiSettings } from "../../cloud/aws/api.js";
 import { REGION_AUTH_CODES } from "../../cloud/aws/errors.js";
 import type { AsgGroup, Ec2Filter, Ec2Instance } from "../../cloud/aws/types.js";
 import type { AwsSourceConfig } from "../../config/aws-source.js";
-import { RemoteError, UsageError } from "../../errors.js";
+import { InputError, RemoteError } from "../../errors.js";
 import { mapAwsHosts, selectGroups, templateKey } from "./aws-map.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
@@ -33,7 +33,7 @@ function regionsOf(config: AwsSourceConfig, ctx: SourceContext): string[] {
   if (config.regions.length > 0) return [...new Set(config.regions)];
   const region = ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new UsageError(`source ${label(config)}: no region: set regions: in the source, or AWS_REGION`);
+    throw new InputError(`source ${label(config)}: no region: set regions: in the source, or AWS_REGION`);
   }
   return [region];
 }
@@ -180,8 +180,7 @@ async function fetchRegion(api: AwsApi, config: AwsSourceConfig, ctx: SourceCont
 
   // The filter form never fails on an id that vanished between the two calls.
   const found = await api.describeInstances(ids, { ignoreMissing: true });
-  const instances: Record<string, Ec2Instance> = {};
-  for (const inst of found) instances[inst.instanceId] = inst;
+  const instances: Record<string, Ec2Instance> = Object.fromEntries(found.map((i) => [i.instanceId, i]));
 
   const untagged = found.filter((i) => !i.tags).map((i) => i.instanceId);
   if (untagged.length > 0) {

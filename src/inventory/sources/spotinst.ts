@@ -1,11 +1,13 @@
 // Spotinst Elastigroups as an inventory source. Output is compatible with the spotinst_esg
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
-import picomatch from "picomatch";
+import { join } from "node:path";
 import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
-import { UsageError } from "../../errors.js";
+import { formatIssue, SetupError } from "../../errors.js";
+import { globMatcher } from "../glob.js";
 import type { HostRecord, Vars } from "../model.js";
+import { checkGroupInstances, checkGroups, checkStatefulInstances } from "./spotinst-check.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
 /** What is cached: only the fields the mapping reads, so the cache file stays small. */
@@ -35,7 +37,7 @@ async function resolveCredentials(config: SpotinstSourceConfig, ctx: SourceConte
     env: ctx.env,
     homeDir: ctx.homeDir,
   });
-  if (!resolved.ok) throw new UsageError(resolved.issues);
+  if (!resolved.ok) throw new SetupError(resolved.issues.map(formatIssue).join("; "));
   return resolved.value;
 }
 
@@ -57,29 +59,57 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
     };
   },
 
+  identityFiles(_config, ctx) {
+    // The file resolveSpotinstCredentials falls back to (cloud/spotinst/credentials.ts).
+    const explicit =
+      ctx.env.SPOTINST_CREDENTIALS_FILE?.trim() || ctx.env.SPOTINST_SHARED_CREDENTIALS_FILE?.trim();
+    return [explicit || join(ctx.homeDir, ".spotinst", "credentials")];
+  },
+
   async fetch(config, ctx) {
     const credentials = await resolveCredentials(config, ctx);
-    const { createSpotinstApi } = await import("../../cloud/spotinst/api.js");
+    ctx.note({
+      level: "verbose",
+      message: `spotinst: token from ${credentials.tokenFrom}, account ${credentials.accountId} from ${credentials.accountFrom}`,
+    });
+    const { createSpotinstApi, describeRateLimitWait } = await import("../../cloud/spotinst/api.js");
+    const end = Date.now() + config.deadline * 1000;
+    const maxTime = config.retry.max_time * 1000;
+    // Every call ends by the fetch's deadline, and a single request by retry.max_time.
+    const call = () => {
+      const own = Date.now() + maxTime;
+      return own < end
+        ? { deadlineAt: own, deadlineName: `retry.max_time (${config.retry.max_time} s)` }
+        : {
+            deadlineAt: end,
+            deadlineName: `the inventory deadline (${config.deadline} s, \`deadline\` in the source config)`,
+          };
+    };
     const api = createSpotinstApi({
       baseUrl: apiUrlOf(config, ctx),
       credentials: { token: credentials.token, accountId: credentials.accountId },
       timeoutMs: config.timeout * 1000,
       concurrency: config.concurrency,
       signal: ctx.signal,
-      retry: { maxAttempts: config.retry.attempts, maxElapsedMs: config.retry.max_time * 1000 },
+      retry: { maxAttempts: config.retry.attempts, maxElapsedMs: maxTime },
       onRetry: (i) =>
         ctx.note({
           level: "verbose",
           message: `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts}, waiting ${i.delayMs} ms)`,
         }),
+      onRateLimitWait: (w) =>
+        ctx.note({ level: "verbose", message: `spotinst: ${describeRateLimitWait(w)}`, waitMs: w.waitMs }),
     });
-    const selected = selectGroups(await api.listGroups(), config);
-    // One request per group (two for stateless groups); the client bounds concurrency.
+    const selected = selectGroups(checkGroups(await api.listGroups(call())), config);
+    // One request per group (two for stateless groups); the client bounds concurrency and paces
+    // the shared …/statefulInstance route by its rate-limit headers.
     const groups = await Promise.all(
       selected.map(async (g): Promise<RawGroup> => {
-        const stateful = await api.listStatefulInstances(g.id);
+        const stateful = checkStatefulInstances(await api.listStatefulInstances(g.id, call()), g.id);
         const instances =
-          stateful.length === 0 && config.include_stateless ? await api.getGroupStatus(g.id) : [];
+          stateful.length === 0 && config.include_stateless
+            ? checkGroupInstances(await api.getGroupStatus(g.id, call()), g.id)
+            : [];
         return toRawGroup(g, stateful, instances);
       }),
     );
@@ -105,6 +135,13 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
         hosts.push(toHost(ssi, group, raw.accountId, config));
       }
       for (const inst of group.instances) {
+        if (!inst.instanceId) {
+          ctx.note({
+            level: "verbose",
+            message: `skipping an instance of ${group.id} with no instance id yet`,
+          });
+          continue;
+        }
         if (!inst.privateIp && config.without_ip === "skip") {
           ctx.note({
             level: "verbose",
@@ -120,8 +157,8 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
 };
 
 export function selectGroups(groups: SpotinstGroup[], config: SpotinstSourceConfig): SpotinstGroup[] {
-  const include = picomatch(config.groups.include);
-  const exclude = config.groups.exclude.length > 0 ? picomatch(config.groups.exclude) : () => false;
+  const include = globMatcher(config.groups.include);
+  const exclude = config.groups.exclude.length > 0 ? globMatcher(config.groups.exclude) : () => false;
   return groups.filter((g) => (include(g.id) || include(g.name)) && !(exclude(g.id) || exclude(g.name)));
 }
 
@@ -130,8 +167,10 @@ function toRawGroup(
   stateful: StatefulInstance[],
   instances: SpotinstGroupInstance[],
 ): RawGroup {
-  const tags: Record<string, string> = {};
-  for (const t of g.compute?.launchSpecification?.tags ?? []) tags[t.tagKey] = t.tagValue;
+  // Own properties: a tag named "__proto__" is a tag, not the object's prototype.
+  const tags: Record<string, string> = Object.fromEntries(
+    (g.compute?.launchSpecification?.tags ?? []).map((t) => [t.tagKey, t.tagValue]),
+  );
   const persistence = g.strategy?.persistence;
   return {
     id: g.id,

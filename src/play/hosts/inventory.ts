@@ -1,6 +1,7 @@
 // The inventory as the runner sees it: Ansible's comma host list, each host's merged variables
 // (group vars by depth, then host vars) and group membership.
 import type { Inventory, Vars } from "../../inventory/model.js";
+import { groupDepths, groupHostsInOrder, groupOrder, hostOrder } from "./order.js";
 
 /** `-i 'h1,h2,'`: any value with a comma is a host list, as in Ansible. */
 export function isHostList(spec: string): boolean {
@@ -16,15 +17,13 @@ export function hostListInventory(spec: string): Inventory {
         .filter(Boolean),
     ),
   ];
-  const hosts: Record<string, Vars> = {};
+  // Keyed by names from the command line: no prototype, so "constructor" is a host like any other.
+  const hosts: Record<string, Vars> = Object.create(null);
   for (const n of names) hosts[n] = {};
-  return {
-    hosts,
-    groups: {
-      all: { name: "all", hosts: [], children: ["ungrouped"], vars: {} },
-      ungrouped: { name: "ungrouped", hosts: names, children: [], vars: {} },
-    },
-  };
+  const groups: Inventory["groups"] = Object.create(null);
+  groups.all = { name: "all", hosts: [], children: ["ungrouped"], vars: {} };
+  groups.ungrouped = { name: "ungrouped", hosts: names, children: [], vars: {} };
+  return { hosts, groups };
 }
 
 /** An inventory with no hosts (no -i given): only the implicit localhost can be targeted. */
@@ -42,9 +41,9 @@ export function isLocalName(name: string): boolean {
 /** Precomputed views of an inventory used on every task. */
 export interface InventoryView {
   inventory: Inventory;
-  /** Host names in inventory order (plus the implicit localhost when it is targeted). */
+  /** Host names in the order first declared (plus the implicit localhost when it is targeted). */
   order: string[];
-  /** Group name → hosts (descendants included), in inventory order. */
+  /** Group name → hosts (descendants included), in Ansible's run order (play/hosts/order.ts). */
   groupHosts: Map<string, string[]>;
   /** Host → group names (all ancestors, without "all"), sorted. */
   hostGroups: Map<string, string[]>;
@@ -53,40 +52,33 @@ export interface InventoryView {
 }
 
 export function viewOf(inv: Inventory): InventoryView {
-  const order = Object.keys(inv.hosts);
-  const rank = new Map(order.map((h, i) => [h, i]));
+  const order = hostOrder(inv);
   const depth = groupDepths(inv);
   const groupHosts = new Map<string, string[]>();
-  const collect = (name: string, seen: Set<string>): Set<string> => {
-    const g = inv.groups[name];
-    const out = new Set<string>(g?.hosts ?? []);
-    for (const child of g?.children ?? []) {
-      if (seen.has(child)) continue;
-      for (const h of collect(child, new Set([...seen, child]))) out.add(h);
-    }
-    return out;
-  };
-  for (const name of Object.keys(inv.groups)) {
-    const members = name === "all" ? order : [...collect(name, new Set([name]))];
-    groupHosts.set(
-      name,
-      members.filter((h) => rank.has(h)).sort((a, b) => rank.get(a)! - rank.get(b)!),
-    );
-  }
+  for (const name of groupOrder(inv)) groupHosts.set(name, groupHostsInOrder(inv, name));
   const hostGroups = new Map<string, string[]>(order.map((h) => [h, []]));
   for (const [name, members] of groupHosts) {
     if (name === "all") continue;
     for (const h of members) hostGroups.get(h)?.push(name);
   }
+  const all = inv.groups.all;
   const vars = new Map<string, Vars>();
   for (const h of order) {
+    // Ansible's precedence: `all`, then every group's inventory vars by (depth, priority, name),
+    // then every group's group_vars/ files in the same order, then the host's own.
     const groups = (hostGroups.get(h) ?? [])
-      .slice()
-      .sort((a, b) => (depth.get(a) ?? 1) - (depth.get(b) ?? 1) || a.localeCompare(b));
-    const merged: Vars = { ...inv.groups.all?.vars };
-    for (const g of groups) Object.assign(merged, inv.groups[g]?.vars);
-    Object.assign(merged, inv.hosts[h]);
-    vars.set(h, merged);
+      .map((name) => inv.groups[name]!)
+      .sort(
+        (a, b) =>
+          (depth.get(a.name) ?? 1) - (depth.get(b.name) ?? 1) ||
+          (a.priority ?? 1) - (b.priority ?? 1) ||
+          (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      );
+    // Spread, not Object.assign: a var named "__proto__" stays a var.
+    let merged: Vars = { ...all?.vars, ...all?.fileVars };
+    for (const g of groups) merged = { ...merged, ...g.vars };
+    for (const g of groups) merged = { ...merged, ...g.fileVars };
+    vars.set(h, { ...merged, ...inv.hosts[h] });
     hostGroups.get(h)!.sort();
   }
   return { inventory: inv, order, groupHosts, hostGroups, vars };
@@ -98,18 +90,4 @@ export function addImplicitLocalhost(view: InventoryView): void {
   view.order.push(IMPLICIT_LOCALHOST);
   view.vars.set(IMPLICIT_LOCALHOST, { ansible_connection: "local" });
   view.hostGroups.set(IMPLICIT_LOCALHOST, []);
-}
-
-function groupDepths(inv: Inventory): Map<string, number> {
-  const depth = new Map<string, number>([["all", 0]]);
-  const queue = ["all"];
-  while (queue.length > 0) {
-    const g = queue.shift()!;
-    for (const child of inv.groups[g]?.children ?? []) {
-      if (depth.has(child)) continue;
-      depth.set(child, depth.get(g)! + 1);
-      queue.push(child);
-    }
-  }
-  return depth;
 }

@@ -1,15 +1,15 @@
-// Where a run's hosts come from: an inventory config file (through the inventory cache), Ansible's
-// comma host list, or an inventory already in memory (`rollcall watch` builds a one-host one).
+// Where a run's hosts come from: an inventory file (a rollcall config, through the inventory cache,
+// or any of Ansible's inventory forms), Ansible's comma host list, or an inventory already in memory (`rollcall watch` builds a one-host one).
 // Also the pieces that go with a loaded inventory: `--limit @file`, and dropping the cache entries
 // a recycle made stale.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { UsageError } from "../../errors.js";
+import { SetupError } from "../../errors.js";
 import type { Inventory, InventoryNote } from "../../inventory/model.js";
 import { emptyInventory, hostListInventory, isHostList } from "./inventory.js";
 
 export type InventoryInput =
-  /** An inventory config file (absolute, or relative to the session's cwd). */
+  /** An inventory file or directory (absolute, or relative to the session's cwd). */
   | { type: "config"; file: string }
   /** Ansible's `-i 'h1,h2,'`. */
   | { type: "hosts"; list: string }
@@ -65,10 +65,13 @@ export async function loadRunInventory(
   });
 }
 
-/** Loaded on demand: listing or syntax-checking with a host list never needs the cloud sources. */
+/**
+ * A rollcall config or any of Ansible's inventory forms (file, script, directory), told apart by
+ * content. Loaded on demand: a host list never needs the cloud sources.
+ */
 const loadInventoryModule: LoadInventory = async (file, options) => {
-  const { loadInventory } = await import("../../inventory/collect.js");
-  return loadInventory(file, options);
+  const { loadInventorySource } = await import("../../inventory/ansible/load.js");
+  return loadInventorySource(file, options);
 };
 
 /** How the journal tells runs apart: the resolved config path, the host list, or the memory name. */
@@ -90,7 +93,7 @@ export async function resolveLimit(limit: string | undefined, cwd: string): Prom
       .filter(Boolean)
       .join(",");
   } catch {
-    throw new UsageError(`--limit @${file}: cannot read ${file}`);
+    throw new SetupError(`--limit @${file}: cannot read ${file}`);
   }
 }
 

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pid as processId } from "node:process";
-import { UsageError } from "../../errors.js";
+import { InputError, SetupError, UsageError } from "../../errors.js";
 import type { HostOutcome } from "../events.js";
 import type { ActionJournal, JournalAction } from "../recycle/journal-port.js";
 import {
@@ -19,6 +19,7 @@ import {
   listJournals,
   openWriter,
   removeJournal,
+  type TornRecord,
 } from "./file.js";
 
 export interface LogicalRun {
@@ -73,10 +74,18 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
         "--resume: no unfinished run of this playbook with this inventory, --limit and -e to resume",
       );
     }
+    if (unfinished.problem) {
+      throw new InputError(
+        `--resume: journal ${unfinished.file}: ${unfinished.problem}: it was damaged or edited, so it cannot say what the run did; check the cloud, then remove that file to start the run afresh`,
+      );
+    }
     const writer = o.readOnly ? undefined : await openWriter(unfinished.file, false);
-    const head = unfinished.records[0];
-    const runId =
-      head?.t === "run" ? (head.id ?? `${head.runStartedAt}-${head.pid}`) : unfinished.runStartedAt;
+    if (unfinished.torn && !unfinished.torn.acknowledged && writer) {
+      // Once: after this record, the same command resumes (the user has been told to look).
+      await writer.append({ t: "torn", at: new Date(now()).toISOString(), line: unfinished.torn.line }, true);
+      await writer.close();
+      throw new SetupError(`--resume: ${describeTorn(unfinished.file, unfinished.torn)}`);
+    }
     const journal = new RunJournal(
       unfinished.runStartedAt,
       true,
@@ -84,7 +93,7 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
       writer,
       now,
       unfinished.file,
-      runId,
+      runIdOf(unfinished.records, unfinished.runStartedAt),
     );
     await journal.write(attempt(true), true);
     return { journal };
@@ -118,6 +127,23 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
   );
   await journal.write(attempt(false), true);
   return { journal, ...(unfinished && { earlierUnfinished: { runStartedAt: unfinished.runStartedAt } }) };
+}
+
+function describeTorn(file: string, torn: TornRecord): string {
+  const what = [torn.type && `"${torn.type}" record`, torn.kind, torn.host && `for ${torn.host}`]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    `the last record of journal ${file} (line ${torn.line}${what ? `: ${what}` : ""}) was cut short by a crash, ` +
+    "so the state of what it recorded is unknown: check the cloud before continuing (is an action still " +
+    "running, did it finish?), then run the same command again to resume"
+  );
+}
+
+/** The logical run's id from its first record (older journals: start time and pid). */
+function runIdOf(records: readonly JournalRecord[], fallback: string): string {
+  const head = records[0];
+  return head?.t === "run" ? (head.id ?? `${head.runStartedAt}-${head.pid}`) : fallback;
 }
 
 export class RunJournal implements ActionJournal {

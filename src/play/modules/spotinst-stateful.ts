@@ -1,23 +1,17 @@
-// spotinst_stateful (alias spotinst_aws_stateful): recycle, pause, resume or deallocate one Spotinst
-// stateful instance, safely (../recycle/spotinst-recycle.ts). Parameter names follow the old
-// `spotinst_aws_stateful` module so its playbooks keep working; ids default from the host's
-// `spotinst_*` hostvars. Every action is journaled before it is issued (keyed by the SSI id, which
-// survives the IP change a recycle brings), so `--resume` re-attaches instead of issuing it twice.
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { SpotinstApi } from "../../cloud/spotinst/api.js";
 import "../recycle/journal-port.js";
 import { checkGuard, guardOf, guardParams } from "../recycle/guard-params.js";
 import { type TransitionAction, transitionStatefulInstance } from "../recycle/spotinst-actions.js";
 import { createSpotinstClientPool, type SpotinstClientPool } from "../recycle/spotinst-client.js";
-import { bakeStateful, guardSpotinstGroup } from "../recycle/spotinst-guard.js";
+import { guardSpotinstGroup } from "../recycle/spotinst-guard.js";
 import { createConflictWatch, ownership } from "../recycle/spotinst-lease.js";
 import {
   type InstanceMark,
-  type RecycleHooks,
   type RecycleOutcome,
   recycleStatefulInstance,
 } from "../recycle/spotinst-recycle.js";
+import { afterRecycle, conflicted, issuedHere, recycleHooks } from "../recycle/spotinst-run.js";
 import { bool, num, str } from "./params.js";
 import type { ModuleContext, ModuleDef, ModuleResult, PlayServices } from "./types.js";
 
@@ -29,10 +23,14 @@ const params = z.strictObject({
   api_token: str().optional(),
   api_url: str().optional(),
   wait_timeout: num().default(600),
-  poll_interval: num().default(10),
+  /** Seconds between polls; default: the var spotinst_poll_interval, else 10. */
+  poll_interval: num().optional(),
   require_group_active: bool().default(true),
-  /** How long PAUSED may last inside a recycle before it counts as failed (recycle = pause + resume). */
-  paused_timeout: num().default(120),
+  /**
+   * How long PAUSED may last inside a recycle before it counts as failed. Default: the whole
+   * wait_timeout (a recycle is a pause then a resume; snapshots may keep it PAUSED for minutes).
+   */
+  paused_timeout: num().optional(),
   ...guardParams,
 });
 type Params = z.output<typeof params>;
@@ -53,8 +51,8 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
   checkMode: "supported",
   check(p) {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
-    if (!(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
-    if (p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
+    if (p.poll_interval !== undefined && !(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
+    if (p.paused_timeout !== undefined && p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
     return checkGuard(p);
   },
   run: (p, ctx) => runStateful(p, ctx),
@@ -71,9 +69,11 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     return { failed: true, changed: false, msg: `spotinst_stateful: no ${missing} for ${ctx.host.name}` };
   }
   const accountId = p.account_id ?? stringVar(vars.spotinst_accountId);
+  // A playbook written for Ansible's module has no poll_interval: inventory or -e can set it.
+  const pollInterval = p.poll_interval ?? positiveVar(vars.spotinst_poll_interval) ?? 10;
   const client = await poolOf(ctx.services).client({ token: p.api_token, accountId, apiUrl: p.api_url });
   if (!client.ok) return { failed: true, changed: false, msg: `spotinst_stateful: ${client.msg}` };
-  return actOn(ctx, p, client.api, { groupId, ssiId, accountId });
+  return actOn(ctx, p, client.api, { groupId, ssiId, accountId, pollInterval });
 }
 
 /** The action on one stateful instance: guards, the journaled request, then the health policy. */
@@ -81,22 +81,22 @@ async function actOn(
   ctx: ModuleContext,
   p: Params,
   api: SpotinstApi,
-  ids: { groupId: string; ssiId: string; accountId?: string },
+  ids: { groupId: string; ssiId: string; accountId?: string; pollInterval: number },
 ): Promise<ModuleResult> {
-  const { groupId, ssiId, accountId } = ids;
+  const { groupId, ssiId, accountId, pollInterval } = ids;
   const action = ACTION[p.state];
   const kind = `spotinst-${action}`;
   const journal = ctx.checkMode ? undefined : ctx.services.journal;
   const started = ctx.now();
   const timeoutMs = p.wait_timeout * 1000;
-  const guard = guardOf(p, p.poll_interval);
+  const guard = guardOf(p, pollInterval);
   const mine = issuedHere(ctx.services);
   const isOurs = ownership(ctx.services.journal, mine);
   const watch = createConflictWatch(ssiId, isOurs);
   const { hooks, issued } = recycleHooks(
     ctx,
     p,
-    { groupId, ssiId, accountId, kind, started, timeoutMs },
+    { groupId, ssiId, accountId, kind, started, timeoutMs, pollInterval },
     mine,
   );
   hooks.isOurs = isOurs;
@@ -116,10 +116,8 @@ async function actOn(
     ssiId,
     requireGroupActive: p.require_group_active,
     waitTimeoutMs: timeoutMs,
-    pollIntervalMs: p.poll_interval * 1000,
+    pollIntervalMs: pollInterval * 1000,
     check: ctx.checkMode,
-    // After a client give-up on a 429: at least a second, at most the usual 5 s.
-    throttleBackoffMs: Math.min(5_000, Math.max(1_000, p.poll_interval * 1000)),
     ...(inFlight && { inFlight }),
   };
   const warnings = p.state === "recycled" ? await rootVolumeWarnings(api, groupId) : [];
@@ -161,7 +159,7 @@ function recycleRequest<C extends object>(ctx: ModuleContext, p: Params, common:
   const journal = ctx.checkMode ? undefined : ctx.services.journal;
   return {
     ...common,
-    pausedGraceMs: p.paused_timeout * 1000,
+    ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
     reissue: true,
     // Only a resumed run can meet its own earlier recycle (see journal-port.ts), or a run that saw
     // another one act on this group: what it recycled is not done twice.
@@ -169,86 +167,6 @@ function recycleRequest<C extends object>(ctx: ModuleContext, p: Params, common:
       journal && { runStartedAt: journal.runStartedAt }),
   };
 }
-
-/** The journal side of an action: recorded before the request, again once Spotinst accepted it. */
-function recycleHooks(
-  ctx: ModuleContext,
-  p: Params,
-  o: { groupId: string; ssiId: string; accountId?: string; kind: string; started: number; timeoutMs: number },
-  mine: Set<string>,
-) {
-  const journal = ctx.checkMode ? undefined : ctx.services.journal;
-  let record: Record<string, unknown> | undefined;
-  let written = false;
-  const hooks: RecycleHooks = {
-    signal: ctx.signal,
-    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-    now: ctx.now,
-    async beforeIssue(previous: InstanceMark) {
-      // What a resume needs to re-attach (see spotinst-settle.ts); never the token.
-      mine.add(o.ssiId);
-      record = {
-        host: ctx.host.name,
-        groupId: o.groupId,
-        ssiId: o.ssiId,
-        previous,
-        ...(o.accountId && { accountId: o.accountId }),
-        ...(p.api_url && { apiUrl: p.api_url }),
-        pollIntervalMs: p.poll_interval * 1000,
-        waitTimeoutMs: o.timeoutMs,
-        pausedGraceMs: p.paused_timeout * 1000,
-        issuedAt: new Date(ctx.now()).toISOString(),
-      };
-      await journal?.recordIssued(o.ssiId, o.kind, record);
-      written = true;
-    },
-    async afterIssue() {
-      // Accepted: a re-attach after a crash from here on only waits, it never issues again.
-      if (record) await journal?.recordIssued(o.ssiId, o.kind, { ...record, accepted: true });
-    },
-    progress: (message) =>
-      ctx.progress({ message, elapsedMs: ctx.now() - o.started, timeoutMs: o.timeoutMs }),
-  };
-  return { hooks, issued: () => written };
-}
-
-/** The health policy, then whether this run goes on after seeing another act on the group. */
-async function afterRecycle(
-  ctx: ModuleContext,
-  api: SpotinstApi,
-  guard: ReturnType<typeof guardOf>,
-  outcome: Extract<RecycleOutcome, { ok: true }>,
-  o: { groupId: string; ssiId: string; deadline: number; watch: ReturnType<typeof createConflictWatch> },
-): Promise<RecycleOutcome> {
-  const instanceId = outcome.stateful.instanceId;
-  const unhealthy = instanceId
-    ? await bakeStateful(ctx, api, guard, {
-        groupId: o.groupId,
-        ssiId: o.ssiId,
-        instanceId,
-        deadline: o.deadline,
-      })
-    : undefined;
-  const stop = unhealthy ?? o.watch.verdict();
-  // changed stays true in the message: the recycle did happen.
-  return stop ? { ...outcome, ok: false, msg: `${outcome.msg}; ${stop}` } : outcome;
-}
-
-const issuedSets = new WeakMap<PlayServices, Set<string>>();
-const conflictSets = new WeakMap<PlayServices, Set<string>>();
-
-function setFor(map: WeakMap<PlayServices, Set<string>>, services: PlayServices): Set<string> {
-  const found = map.get(services);
-  if (found) return found;
-  const made = new Set<string>();
-  map.set(services, made);
-  return made;
-}
-
-/** Instances this process issued an action for (journal or not). */
-const issuedHere = (services: PlayServices) => setFor(issuedSets, services);
-/** Groups on which this run saw another one act. */
-const conflicted = (services: PlayServices) => setFor(conflictSets, services);
 
 function toResult(o: RecycleOutcome, warnings: string[], changed: boolean): ModuleResult {
   const base: ModuleResult = {
@@ -302,6 +220,11 @@ function poolOf(services: PlayServices): SpotinstClientPool {
     fallbackPools.set(services, pool);
   }
   return pool;
+}
+
+function positiveVar(v: unknown): number | undefined {
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  return typeof n === "number" && n > 0 ? n : undefined;
 }
 
 function stringVar(v: unknown): string | undefined {

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError, parseYaml } from "../../config/yaml.js";
-import type { Issue } from "../../errors.js";
+import { ExitCode, type Issue } from "../../errors.js";
 import type { Vars } from "../../inventory/model.js";
 import { parseKeyValue, splitArgs } from "./shlex.js";
 
@@ -14,7 +14,8 @@ export async function parseExtraVars(
   const issues: Issue[] = [];
   for (const spec of specs) {
     const r = await parseOne(spec, cwd);
-    if (typeof r === "string") issues.push({ message: r });
+    // Data that is not a mapping is Ansible's option error (5); unparsable YAML its parser error (4).
+    if (typeof r === "string") issues.push({ message: r, exitCode: ExitCode.badOption });
     else if (Array.isArray(r)) issues.push(...r);
     else Object.assign(vars, r);
   }
@@ -28,7 +29,9 @@ async function parseOne(spec: string, cwd: string): Promise<Vars | Issue[] | str
     try {
       text = await readFile(resolve(cwd, file), "utf8");
     } catch (err) {
-      return `-e ${spec}: cannot read ${file}: ${describeFsError(err)}`;
+      return [
+        { message: `-e ${spec}: cannot read ${file}: ${describeFsError(err)}`, exitCode: ExitCode.error },
+      ];
     }
     return parseMapping(text, file, `-e ${spec}`);
   }

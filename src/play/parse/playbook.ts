@@ -12,7 +12,7 @@ import {
   validate,
   type YamlSource,
 } from "../../config/yaml.js";
-import type { Issue } from "../../errors.js";
+import { ExitCode, type Issue } from "../../errors.js";
 import { toBoolean } from "../modules/params.js";
 import type { HostOrder, Play, Playbook, SerialStep, Task } from "../types.js";
 import { playSchema } from "./schema.js";
@@ -24,7 +24,12 @@ export async function loadPlaybook(file: string, cwd: string): Promise<Parsed<Pl
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    return { ok: false, issues: [{ message: `cannot read playbook ${file}: ${describeFsError(err)}` }] };
+    return {
+      ok: false,
+      issues: [
+        { message: `cannot read playbook ${file}: ${describeFsError(err)}`, exitCode: ExitCode.error },
+      ],
+    };
   }
   return parsePlaybook(text, file, dirname(path));
 }
@@ -80,6 +85,7 @@ function parsePlay(src: YamlSource, raw: unknown, index: number, issues: Issue[]
     // The play's become is where its tasks start; blocks and tasks may override it.
     become: r.become === undefined ? undefined : toBoolean(r.become) === true,
     becomeUser: r.become_user as string | undefined,
+    environment: (r.environment as Inherited["environment"] | undefined) ?? {},
     rescuable: false,
     inRecovery: false,
     inRescue: false,

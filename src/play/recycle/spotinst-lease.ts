@@ -6,7 +6,7 @@
 // one whose instance id sorts first among those mid-action — a rule both can apply without
 // talking to each other. Also here: issuing the PUT so a refusal tells "someone else's action"
 // from "our own retried request", and re-issuing on resume a request that never arrived.
-import type { SpotinstApi } from "../../cloud/spotinst/api.js";
+import type { CallOptions, SpotinstApi } from "../../cloud/spotinst/api.js";
 import type { StatefulInstance } from "../../cloud/spotinst/types.js";
 import { RemoteError } from "../../errors.js";
 import type { ActionJournal } from "./journal-port.js";
@@ -94,9 +94,10 @@ export async function issueRecycle(
   hooks: RecycleHooks,
   poll: Poll,
   prev: InstanceMark,
+  call?: CallOptions,
 ): Promise<string | undefined> {
   try {
-    await api.statefulAction(req.groupId, req.ssiId, "recycle");
+    await api.statefulAction(req.groupId, req.ssiId, "recycle", call);
   } catch (err) {
     if (!(err instanceof RemoteError)) throw err;
     // A refusal on the first attempt means someone else's action is under way on this instance
@@ -124,6 +125,7 @@ export async function reissueIfLost(
   req: RecycleRequest,
   hooks: RecycleHooks,
   poll: Poll,
+  call?: CallOptions,
 ): Promise<{ msg: string; stateful: StatefulInstance; previous: InstanceMark } | undefined> {
   const prev = req.inFlight!.previous;
   const { ssi } = await poll();
@@ -137,7 +139,7 @@ export async function reissueIfLost(
     };
   }
   try {
-    await api.statefulAction(req.groupId, req.ssiId, "recycle");
+    await api.statefulAction(req.groupId, req.ssiId, "recycle", call);
   } catch (err) {
     if (!(err instanceof RemoteError)) throw err;
     // Refused: an action is already under way — ours, which did arrive. Wait for it.

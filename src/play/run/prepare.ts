@@ -5,8 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError, parseYaml, positionOf } from "../../config/yaml.js";
-import type { Issue, SourcePosition } from "../../errors.js";
-import { didYouMean } from "../../errors.js";
+import { didYouMean, ExitCode, type Issue, type SourcePosition } from "../../errors.js";
 import type { Inventory, Vars } from "../../inventory/model.js";
 import {
   compileTemplate,
@@ -53,13 +52,20 @@ export async function preparePlaybook(
   const view = viewOf(inventory);
   const issues: Issue[] = [];
   let limited: Set<string> | undefined;
+  let limitWarnings: string[] = [];
   if (opts.limit !== undefined) {
     const problem = patternProblem(opts.limit);
     if (problem) issues.push({ message: `--limit: ${problem}` });
     else {
-      limited = new Set(matchPattern(opts.limit, view).hosts);
+      const matched = matchPattern(opts.limit, view);
+      limited = new Set(matched.hosts);
+      // Shown once, with the first play's, as Ansible shows them before the first play.
+      limitWarnings = matched.warnings;
       if (limited.size === 0)
-        issues.push({ message: `--limit "${opts.limit}" matches no hosts in the inventory` });
+        issues.push({
+          message: `--limit "${opts.limit}" matches no hosts in the inventory`,
+          exitCode: ExitCode.error,
+        });
     }
   }
   const plays: PreparedPlay[] = [];
@@ -93,7 +99,12 @@ export async function preparePlaybook(
       if (Array.isArray(loaded)) issues.push(...loaded);
       else Object.assign(vars, loaded);
     }
-    plays.push({ play, hosts, vars, warnings: matched.warnings });
+    plays.push({
+      play,
+      hosts,
+      vars,
+      warnings: [...(plays.length === 0 ? limitWarnings : []), ...matched.warnings],
+    });
   }
   if (issues.length === 0 && opts.checkNames !== false)
     issues.push(...checkNames(playbook, plays, view, opts.extraVars));
@@ -117,7 +128,13 @@ async function loadVarsFile(
   try {
     text = await readFile(resolve(playbook.dir, name), "utf8");
   } catch (err) {
-    return [{ message: `vars_files: cannot read ${name}: ${describeFsError(err)}`, at: vf.at }];
+    return [
+      {
+        message: `vars_files: cannot read ${name}: ${describeFsError(err)}`,
+        at: vf.at,
+        exitCode: ExitCode.error,
+      },
+    ];
   }
   const parsed = parseYaml(text, name);
   if (!parsed.ok) return parsed.issues;

@@ -2,6 +2,8 @@
 // knobs tests need (outdated instances, tags missing from DescribeInstances, replacements that
 // never become healthy, lifecycle hooks). Times are simulated seconds.
 import { z } from "zod";
+import { ownRecord } from "../../config/yaml.js";
+import { notificationConfigSchema, sqsFleetSchema } from "./sqs-fleet.js";
 
 const portSchema = z.union([
   z
@@ -62,14 +64,13 @@ const asgSchema = z
     boot_sec: z.number().min(0).default(30),
     /** Simulated seconds from Terminating to Terminated. */
     shutdown_sec: z.number().min(0).default(10),
-    /** Group tags; `propagate: false` keeps one off the instances. */
-    tags: z
-      .record(
-        z.string(),
-        z.union([z.string(), z.strictObject({ value: z.string(), propagate: z.boolean().default(true) })]),
-      )
-      .default({}),
+    /** Group tags; `propagate: false` keeps one off the instances. ownRecord keeps "__proto__". */
+    tags: ownRecord(
+      z.union([z.string(), z.strictObject({ value: z.string(), propagate: z.boolean().default(true) })]),
+    ).default({}),
     lifecycle_hooks: z.array(hookSchema).default([]),
+    /** Plain ASG notifications (PutNotificationConfiguration) to SNS topics of `aws.sqs`. */
+    notifications: notificationConfigSchema,
     /** DescribeInstances returns these instances without tags (DescribeTags still has them). */
     untagged_in_describe_instances: z.boolean().default(false),
     /** New instances stay Pending forever and never open their ports. */
@@ -107,6 +108,8 @@ export const awsFleetSchema = z.strictObject({
   listen: z.boolean().default(true),
   launch_templates: z.array(launchTemplateSchema).default([]),
   asgs: z.array(asgSchema).default([]),
+  /** SQS queues, SNS topics and the EventBridge queue that events are delivered to. */
+  sqs: sqsFleetSchema,
 });
 
 export type AwsFleet = z.output<typeof awsFleetSchema>;
@@ -173,6 +176,8 @@ export const defaultAwsFleet: AwsFleetInput = {
       tags: { Name: "ci-worker", Role: "ci" },
     },
   ],
+  // Where `rollcall sim --spot-interruption` events land (EventBridge → SQS), for `rollcall watch`.
+  sqs: { queues: [{ name: "rollcall-events" }], eventbridge_queue: "rollcall-events" },
 };
 
 /** A large fleet for benchmarks: `asgs` groups of `instancesPerAsg`, spread over two regions. */

@@ -37,14 +37,14 @@ describe("signals during rollcall play", () => {
   });
 
   it.each(["SIGTERM", "SIGINT"] as const)(
-    "%s mid-recycle: the in-flight block and the resume command once, exit 130, then --resume finishes",
+    "%s mid-recycle: the in-flight block and the resume command once, exit 99, then --resume finishes",
     async (signal) => {
       rig = await startRig({ timeScale: 40 });
       const args = ["play", PLAYBOOK, "-i", rig.inventory, "-e", "recycle_poll_interval=0.05"];
       const run = spawnCli(args, rig.env, rig.dir);
       await waitUntil(() => rig!.sim.shared.mutatingCalls.spotinst === 1);
       run.child.kill(signal);
-      expect(await run.exited).toBe(130);
+      expect(await run.exited).toBe(99);
       const err = run.stderr();
       const first = signal === "SIGTERM" ? "terminated (SIGTERM)" : "interrupted";
       expect(err).toContain(`rollcall: ${first}: starting nothing new`);
@@ -93,7 +93,7 @@ describe("signals during rollcall play", () => {
       await waitUntil(() => run.stderr().includes("starting nothing new"));
       const before = Date.now();
       run.child.kill("SIGINT");
-      expect(await run.exited).toBe(130);
+      expect(await run.exited).toBe(99);
       expect(Date.now() - before).toBeLessThan(5000);
       const err = run.stderr();
       expect(err).toContain("rollcall: exiting at once; the run journal is kept");

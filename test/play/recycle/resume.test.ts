@@ -65,7 +65,7 @@ describe("--resume", () => {
     expect(again.stderr).toContain("--resume: no unfinished run");
   });
 
-  it("Ctrl-C stops starting anything, prints what is in flight and the resume command; exit 130", async () => {
+  it("Ctrl-C stops starting anything, prints what is in flight and the resume command; exit 99 (ansible-playbook's)", async () => {
     rig = await startRig({ timeScale: 40 });
     const args = ["play", PLAYBOOK, "-i", rig.inventory, "-e", "recycle_poll_interval=0.05"];
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -77,7 +77,7 @@ describe("--resume", () => {
     const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
     await waitUntil(() => rig!.sim.shared.mutatingCalls.spotinst === 1);
     child.kill("SIGINT");
-    expect(await exited).toBe(130);
+    expect(await exited).toBe(99);
     expect(stderr).toContain("rollcall: interrupted: starting nothing new (Ctrl-C again to exit at once)");
     expect(stderr).toMatch(new RegExp(`in flight:\n  spotinst-recycle of ${SSIS[0]} 127.`));
     expect(stderr).toContain(
@@ -96,7 +96,7 @@ describe("--resume", () => {
     await waitUntil(() => rig!.sim.shared.mutatingCalls.spotinst === 1);
     stop.abort();
     const r1 = await first;
-    expect(r1.code).toBe(130);
+    expect(r1.code).toBe(99);
     expect(r1.out).toContain("in flight:");
     expect(r1.out).toMatch(
       /resume with: rollcall play \S+recycle-esg\.yml -i \S+ -e recycle_poll_interval=0\.02 -e recycle_port_timeout=5 --resume/,

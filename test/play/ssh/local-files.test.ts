@@ -47,7 +47,7 @@ describe("copy and script on a local connection", () => {
     expect(r.code).toBe(0);
     const both = `- hosts: localhost\n  tasks:\n    - copy: { src: data.bin, content: x, dest: /tmp/x }\n`;
     const bad = await runPlay(work.dir, both, ["-i", "localhost,"]);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(4);
     expect(bad.stderr).toMatch(/play\.yml:3:13: copy: src and content are mutually exclusive/);
   });
 
