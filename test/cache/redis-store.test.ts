@@ -197,7 +197,7 @@ describe.runIf(availability.run)("Redis store", () => {
       expect(await fresh.get("before")).toBeUndefined();
       expect(await fresh.set("x", 1, 1000)).toBeUndefined();
       expect(problems).toHaveLength(1);
-      expect(Date.now() - started).toBeLessThan(3000);
+      expect(Date.now() - started).toBeLessThan(5000);
       await cache.close();
       await fresh.close();
     } finally {
@@ -216,7 +216,8 @@ describe.runIf(availability.run)("Redis store", () => {
         onProblem: (m) => problems.push(m),
       });
       const took = Date.now() - started;
-      expect(took).toBeLessThan(1500);
+      // The bound is the 1 s connect timeout (the note names it); the rest is a loaded machine.
+      expect(took).toBeLessThan(3000);
       expect(took).toBeGreaterThanOrEqual(900);
       expect(await cache.get("k")).toBeUndefined();
       expect(problems).toEqual([

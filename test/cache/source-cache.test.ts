@@ -79,13 +79,14 @@ describe("openSourceCache (directory store)", () => {
 
   it("keeps an entry stale_while_revalidate past its freshness, then drops it", async () => {
     const cache = await open();
-    await cache.set("k", { a: 1 }, 30, 80);
-    await new Promise((r) => setTimeout(r, 50));
+    await cache.set("k", { a: 1 }, 20, 60_000);
+    await cache.set("short", { b: 2 }, 20, 20);
+    // Sleeps are lower bounds only, so a loaded machine cannot break this.
+    await new Promise((r) => setTimeout(r, 60));
     const stale = await cache.get("k");
     expect(stale?.data).toEqual({ a: 1 });
     expect(stale!.freshUntil).toBeLessThan(Date.now());
-    await new Promise((r) => setTimeout(r, 80));
-    expect(await cache.get("k")).toBeUndefined();
+    expect(await cache.get("short")).toBeUndefined();
   });
 
   it("does not store a value with a TTL of zero or less", async () => {
@@ -203,7 +204,7 @@ describe("trust checks", () => {
     execFileSync("mkfifo", ["-m", "600", fileOf("k")]);
     const started = Date.now();
     expect(await (await open()).get("k")).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it.each([
@@ -225,7 +226,7 @@ describe("trust checks", () => {
     expect(await cache.tryLock("k", 1000)).toBeDefined();
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^cache: not using .*; set XDG_CACHE_HOME to a writable directory you own/);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it.runIf(!isRoot)("a read-only directory: writes fail with one note, reads still work", async () => {
