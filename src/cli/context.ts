@@ -15,6 +15,8 @@ export interface CliContext {
   stdoutBytes?: (bytes: Uint8Array) => void;
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
+  /** Where live progress (countdowns) may be drawn. */
+  stderrIsTTY?: boolean;
   /** Set by a command that finished with a non-zero outcome but no error (e.g. failed hosts). */
   exitCode: number;
 }
@@ -28,6 +30,7 @@ export function createProcessContext(): CliContext {
     stdoutBytes: writeStdoutBytes,
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: isStdoutTTY(),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
     exitCode: ExitCode.ok,
   };
 }

@@ -8,6 +8,8 @@ import { type LeanInputs, loadInventory } from "../inventory/collect.js";
 import type { InventoryNote } from "../inventory/model.js";
 import { type CliContext, cacheDirOf } from "./context.js";
 import { type InventoryArgs, readConfigBytes } from "./inventory-lean.js";
+import { SPOTINST_RATE_LIMIT_HELP } from "./spotinst-help.js";
+import { createWaitProgress } from "./wait-progress.js";
 
 export type { InventoryArgs } from "./inventory-lean.js";
 
@@ -19,8 +21,10 @@ export function resolveConfigPath(explicit: string | undefined, ctx: CliContext)
 }
 
 export function noteWriter(ctx: CliContext, verbosity: number): (n: InventoryNote) => void {
+  const progress = createWaitProgress(ctx);
   return (n) => {
     if (verbosity > 0) ctx.stderr(`rollcall: ${n.level === "warn" ? "warning: " : ""}${n.message}\n`);
+    if (n.waitMs !== undefined) progress(n.message, n.waitMs);
   };
 }
 
@@ -41,9 +45,11 @@ export function inventoryCommand(ctx: CliContext): CommandModule<object, Invento
         .option("verbose", {
           alias: "v",
           type: "count",
-          describe: "print notes (skipped instances, retries) on stderr",
+          describe:
+            "print notes on stderr: skipped instances, retries, and one line per Spotinst rate-limit wait",
         })
         .conflicts("list", "host")
+        .epilogue(SPOTINST_RATE_LIMIT_HELP)
         .check((a) => {
           if (!a.list && a.host === undefined) throw new Error("pass --list or --host NAME");
           if (a.host !== undefined && a.host === "") throw new Error("--host needs a host name");

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   play: async () => (await import("./play.js")).playCommand,
   sim: async () => (await import("./sim.js")).simCommand,
   demo: async () => (await import("./demo.js")).demoCommand,
+  watch: async () => (await import("./watch.js")).watchCommand,
 };
 
 /** `rollcall --list` / `rollcall --host NAME`, as Ansible calls a script inventory. */

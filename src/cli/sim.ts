@@ -14,9 +14,11 @@ export interface SimArgs {
   latencyMs: number;
   faultRate: number;
   hangRate: number;
-  retryAfter: number;
+  rateLimit?: number;
   timeScale: number;
   seed: number;
+  spotInterruption?: string[];
+  rebalance?: string[];
 }
 
 export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
@@ -44,10 +46,11 @@ export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
           default: 0,
           describe: "share of requests never answered (0-1)",
         })
-        .option("retry-after", {
+        .option("rate-limit", {
           type: "number",
-          default: 1,
-          describe: "Retry-After seconds sent with a 429",
+          describe:
+            "Spotinst requests allowed per 60 simulated s per route and method (default: the fleet's rate_limit, else 1000); " +
+            "over it: 429 with X-RateLimit-Reset, and a retry before the reset blocks the route for another 60 s",
         })
         .option("time-scale", {
           type: "number",
@@ -58,6 +61,17 @@ export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
           type: "number",
           default: 1,
           describe: "seed for ids and fault sequences",
+        })
+        .option("spot-interruption", {
+          type: "string",
+          array: true,
+          describe:
+            "INSTANCE-ID or ASG[@SECONDS]: queue a spot interruption warning (simulated seconds, default 30)",
+        })
+        .option("rebalance", {
+          type: "string",
+          array: true,
+          describe: "INSTANCE-ID or ASG[@SECONDS]: queue a rebalance recommendation",
         }) as unknown as Argv<SimArgs>,
     handler: async (args: ArgumentsCamelCase<SimArgs>) => {
       // Installed before anything starts, so a signal during startup still closes cleanly
@@ -108,25 +122,38 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
   check("latency-ms", args.latencyMs, 0, 600_000);
   check("fault-rate", args.faultRate, 0, 1);
   check("hang-rate", args.hangRate, 0, 1);
-  check("retry-after", args.retryAfter, 0, 3600);
+  if (args.rateLimit !== undefined) check("rate-limit", args.rateLimit, 1, 1_000_000, true);
   check("time-scale", args.timeScale, 0.001, 1_000_000);
   check("seed", args.seed, 0, 2 ** 32 - 1, true);
   if (!isLoopbackHost(args.host))
     problems.push(`--host must be an IPv4 address in 127.0.0.0/8, got ${args.host}`);
   if (problems.length === 0 && args.faultRate + args.hangRate > 1)
     problems.push("--fault-rate plus --hang-rate must not exceed 1");
+  const instanceEvents = [
+    ...(args.spotInterruption ?? []).map((s) => instanceEvent("spot-interruption", s, problems)),
+    ...(args.rebalance ?? []).map((s) => instanceEvent("rebalance", s, problems)),
+  ];
   if (problems.length > 0) throw new UsageError(problems.map((message) => ({ message })));
   return {
+    instanceEvents,
     host: args.host,
     spotinstPort: args.port,
     awsPort: args.awsPort ?? 0,
     latencyMs: args.latencyMs,
     faultRate: args.faultRate,
     hangRate: args.hangRate,
-    retryAfterSec: args.retryAfter,
+    ...(args.rateLimit !== undefined && { rateLimit: args.rateLimit }),
     timeScale: args.timeScale,
     seed: args.seed,
   };
+}
+
+/** `i-0abc…@45` or `kafka-asg-prod` (its oldest InService member), 30 simulated seconds in by default. */
+function instanceEvent(kind: "spot-interruption" | "rebalance", spec: string, problems: string[]) {
+  const m = /^([^@\s]+)(?:@(\d+(?:\.\d+)?))?$/.exec(spec);
+  if (!m)
+    problems.push(`--${kind}: expected INSTANCE-ID or ASG, optionally @SECONDS, got ${JSON.stringify(spec)}`);
+  return { kind, target: m?.[1] ?? spec, afterSec: m?.[2] ? Number(m[2]) : 30 };
 }
 
 function describeStartFailure(err: unknown, args: SimArgs): unknown {

@@ -395,7 +395,7 @@ describe.runIf(redisOk.run)("the shared Redis store", () => {
 describe("stale_while_revalidate when the API throttles everything", () => {
   it("prints the stale inventory, exit 0, with a -v note", async () => {
     // A simulator of its own: its fault queue stays full of 429s.
-    const throttling = await startSimulator({ timeScale: 1000, retryAfterSec: 0 });
+    const throttling = await startSimulator({ timeScale: 1000 });
     try {
       const file = await config(
         "sources:\n  - type: spotinst\n    name: sim\n    retry: { attempts: 2, max_time: 2 }\ncache:\n  ttl: 0.2\n  stale_while_revalidate: 600\n",

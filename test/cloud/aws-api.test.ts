@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsApi, createAwsApi } from "../../src/cloud/aws/api.js";
 import { wrapAwsError } from "../../src/cloud/aws/errors.js";
-import { ExitCode, RemoteError, UsageError } from "../../src/errors.js";
+import { ExitCode, RemoteError, SetupError } from "../../src/errors.js";
 import { generateAwsFleet } from "../../src/sim/aws/index.js";
 import { startTestAwsSim, type TestAwsSim } from "../sim/aws/helpers.js";
 
@@ -156,12 +156,12 @@ describe("wrapAwsError", () => {
     );
   });
 
-  it("turns a missing credential chain into a usage error, and a refused connection into a remote one", () => {
+  it("turns a missing credential chain into a setup error (exit 1), and a refused connection into a remote one", () => {
     const creds = Object.assign(new Error("Could not load credentials from any providers"), {
       name: "CredentialsProviderError",
     });
     expect(wrapAwsError(creds, { service: "ec2", operation: "DescribeInstances" })).toBeInstanceOf(
-      UsageError,
+      SetupError,
     );
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     expect(

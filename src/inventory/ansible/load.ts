@@ -75,7 +75,8 @@ async function loadText(path: string, text: string, data: AnsibleInventoryData, 
   if (yaml.ok && yaml.value instanceof Map) {
     const doc = yaml.value;
     try {
-      if (Array.isArray(doc.get("sources"))) return await loadRollcallConfig(path, data, ctx);
+      // `sources:` makes it a rollcall config (even a wrong one: its schema then says what is wrong).
+      if (doc.has("sources")) return await loadRollcallConfig(path, data, ctx);
       // A saved `--list` document (the script protocol's shape) reads as the script's output.
       if (doc.get("_meta") instanceof Map && (doc.get("_meta") as Map<unknown, unknown>).has("hostvars"))
         return await applyScriptOutput(toPlain(doc), data, async () => ({}));

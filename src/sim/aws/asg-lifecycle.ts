@@ -105,15 +105,19 @@ export function launchInstance(world: AwsWorld, asg: SimAsg): SimInstance {
     // A replacement that never becomes healthy: stuck in Pending with its ports closed.
     if (asg.neverHealthy) return;
     const hook = asg.hooks.find((h) => h.transition === LAUNCHING);
-    if (hook) waitOnHook(world, asg, inst, hook, "Pending:Wait");
-    else enterService(world, asg, inst);
+    if (hook) {
+      // The machine is up while its launch hook waits: a hook handler can reach it (SSH…).
+      openPorts(world, inst, asg);
+      waitOnHook(world, asg, inst, hook, "Pending:Wait");
+    } else enterService(world, asg, inst);
   });
   return inst;
 }
 
 function enterService(world: AwsWorld, asg: SimAsg, inst: SimInstance): void {
   setState(world, inst, "InService");
-  openPorts(world, inst, asg);
+  if (!world.shared.listeners.isOpen(inst.id)) openPorts(world, inst, asg);
+  world.onAsgEvent?.(asg, inst, "autoscaling:EC2_INSTANCE_LAUNCH");
 }
 
 /**
@@ -146,6 +150,7 @@ function shutDown(world: AwsWorld, asg: SimAsg, inst: SimInstance): void {
     inst.ec2State = "terminated";
     setState(world, inst, "Terminated");
     asg.members = asg.members.filter((id) => id !== inst.id);
+    world.onAsgEvent?.(asg, inst, "autoscaling:EC2_INSTANCE_TERMINATE");
   });
 }
 
@@ -159,9 +164,9 @@ function waitOnHook(
   setState(world, inst, state);
   const token = randomUUID();
   const cancelTimer = world.shared.clock.after(hook.heartbeat_timeout * 1000, () =>
-    completeAction(world, asg, inst, hook.default_result),
+    completeAction(world, asg, inst, hook.default_result, "timeout"),
   );
-  inst.pendingAction = { hook, token, cancelTimer };
+  inst.pendingAction = { hook, token, cancelTimer, startedAt: world.shared.clock.now() };
   world.onLifecycleAction?.({
     NotificationTargetARN: hook.notification_target_arn,
     message: {
@@ -187,17 +192,34 @@ export function completeAction(
   asg: SimAsg,
   inst: SimInstance,
   result: "CONTINUE" | "ABANDON",
+  by: "api" | "timeout" = "api",
 ): void {
   const action = inst.pendingAction;
   if (!action) return;
   action.cancelTimer();
   inst.pendingAction = undefined;
+  // Tests count completions per token: exactly one per action, by the API or by the timeout.
+  world.shared.record({
+    type: "action",
+    subject: inst.id,
+    // wallClock: real ms, comparable with SQS's (real-time) queue history.
+    detail: {
+      lifecycle: "completed",
+      hook: action.hook.name,
+      token: action.token,
+      result,
+      by,
+      wallClock: Date.now(),
+    },
+  });
   if (inst.lifecycleState === "Pending:Wait") {
     if (result === "CONTINUE") {
       setState(world, inst, "Pending:Proceed");
       enterService(world, asg, inst);
     } else {
-      // An abandoned launch is terminated and replaced.
+      // An abandoned launch is terminated and replaced; the launch activity failed.
+      world.onAsgEvent?.(asg, inst, "autoscaling:EC2_INSTANCE_LAUNCH_ERROR");
+      closePorts(world, inst);
       setState(world, inst, "Terminating");
       shutDown(world, asg, inst);
       reconcile(world, asg);
@@ -208,13 +230,19 @@ export function completeAction(
   }
 }
 
-/** Restart the heartbeat window of a pending lifecycle action. */
+/**
+ * Restart the heartbeat window of a pending lifecycle action, but never past the global
+ * timeout: min(48 h, 100 × the heartbeat timeout) from when the action started.
+ */
 export function recordHeartbeat(world: AwsWorld, asg: SimAsg, inst: SimInstance): void {
   const action = inst.pendingAction;
   if (!action) return;
   action.cancelTimer();
-  action.cancelTimer = world.shared.clock.after(action.hook.heartbeat_timeout * 1000, () =>
-    completeAction(world, asg, inst, action.hook.default_result),
+  const hb = action.hook.heartbeat_timeout * 1000;
+  const globalEnd = action.startedAt + Math.min(172_800_000, 100 * hb);
+  const wait = Math.max(0, Math.min(hb, globalEnd - world.shared.clock.now()));
+  action.cancelTimer = world.shared.clock.after(wait, () =>
+    completeAction(world, asg, inst, action.hook.default_result, "timeout"),
   );
 }
 

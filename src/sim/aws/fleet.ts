@@ -2,6 +2,7 @@
 // knobs tests need (outdated instances, tags missing from DescribeInstances, replacements that
 // never become healthy, lifecycle hooks). Times are simulated seconds.
 import { z } from "zod";
+import { notificationConfigSchema, sqsFleetSchema } from "./sqs-fleet.js";
 
 const portSchema = z.union([
   z
@@ -70,6 +71,8 @@ const asgSchema = z
       )
       .default({}),
     lifecycle_hooks: z.array(hookSchema).default([]),
+    /** Plain ASG notifications (PutNotificationConfiguration) to SNS topics of `aws.sqs`. */
+    notifications: notificationConfigSchema,
     /** DescribeInstances returns these instances without tags (DescribeTags still has them). */
     untagged_in_describe_instances: z.boolean().default(false),
     /** New instances stay Pending forever and never open their ports. */
@@ -97,6 +100,8 @@ export const awsFleetSchema = z.strictObject({
   listen: z.boolean().default(true),
   launch_templates: z.array(launchTemplateSchema).default([]),
   asgs: z.array(asgSchema).default([]),
+  /** SQS queues, SNS topics and the EventBridge queue that events are delivered to. */
+  sqs: sqsFleetSchema,
 });
 
 export type AwsFleet = z.output<typeof awsFleetSchema>;
@@ -163,6 +168,8 @@ export const defaultAwsFleet: AwsFleetInput = {
       tags: { Name: "ci-worker", Role: "ci" },
     },
   ],
+  // Where `rollcall sim --spot-interruption` events land (EventBridge → SQS), for `rollcall watch`.
+  sqs: { queues: [{ name: "rollcall-events" }], eventbridge_queue: "rollcall-events" },
 };
 
 /** A large fleet for benchmarks: `asgs` groups of `instancesPerAsg`, spread over two regions. */

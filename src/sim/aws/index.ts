@@ -6,11 +6,21 @@ import type { SimShared } from "../core/shared.js";
 import { type AwsFleet, awsFleetSchema } from "./fleet.js";
 import { populateWorld } from "./populate.js";
 import { createAwsServer } from "./server.js";
+import {
+  type InstanceEventOptions,
+  injectInstanceEvent,
+  scheduleInstanceEvents,
+  sendTestNotifications,
+  wireEvents,
+} from "./sqs-events.js";
+import { closeSqsWorld, type SimQueue } from "./sqs-queues.js";
 import { type AwsWorld, createWorld, type LifecycleNotification, settleIo } from "./world.js";
 
 export { isOutdated, launchInstance, reconcile, terminateInstance } from "./asg-lifecycle.js";
 export type { AsgSpec, AwsFleet, AwsFleetInput } from "./fleet.js";
 export { awsFleetSchema, defaultAwsFleet, generateAwsFleet } from "./fleet.js";
+export type { InstanceEventKind, InstanceEventOptions } from "./sqs-events.js";
+export type { QueueHistoryEntry, SimQueue, SimSqsMessage } from "./sqs-queues.js";
 export type { AwsWorld, LifecycleNotification, SimAsg, SimInstance } from "./world.js";
 export { addLaunchTemplateVersion, findAsg, settleIo } from "./world.js";
 
@@ -21,6 +31,10 @@ export interface AwsSimOptions {
   secretAccessKey?: string;
   /** Lifecycle-hook notifications (direct-to-SQS JSON shape), e.g. to forward to a fake SQS. */
   onLifecycleAction?: (n: LifecycleNotification) => void;
+  /** EC2 events to inject after some simulated seconds (`rollcall sim --spot-interruption`). */
+  instanceEvents?: (InstanceEventOptions & { afterSec: number })[];
+  /** A scheduled event could not be injected (no such instance…). */
+  onIncident?: (message: string) => void;
 }
 
 export interface AwsSim {
@@ -28,6 +42,10 @@ export interface AwsSim {
   /** What a client needs: AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. */
   env: Record<string, string>;
   world: AwsWorld;
+  /** Test API: put a spot interruption warning or rebalance recommendation on the EventBridge queue. */
+  injectInstanceEvent(options: InstanceEventOptions): { instanceId: string; queue: SimQueue };
+  /** The URL of a queue of the fleet's `aws.sqs` section. */
+  queueUrl(name: string): string;
   /** Wait until listener opens/closes started so far are done. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -54,8 +72,8 @@ export async function startAwsSim(
 ): Promise<AwsSim> {
   const fleet = parseAwsFleet(fleetAws);
   const world = createWorld(fleet, shared);
-  world.onLifecycleAction = options.onLifecycleAction;
   try {
+    wireEvents(world, fleet, options.onLifecycleAction);
     populateWorld(world, fleet);
   } catch (err) {
     throw new InputError(`fleet aws: ${(err as Error).message}`);
@@ -75,6 +93,9 @@ export async function startAwsSim(
   await settleIo(world);
   const { port } = server.address() as AddressInfo;
   const url = `http://${shared.host}:${port}`;
+  world.sqs.baseUrl = url;
+  sendTestNotifications(world);
+  scheduleInstanceEvents(world, options.instanceEvents ?? [], (m) => options.onIncident?.(m));
   return {
     url,
     env: {
@@ -84,8 +105,15 @@ export async function startAwsSim(
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     },
     world,
+    injectInstanceEvent: (o) => injectInstanceEvent(world, o),
+    queueUrl(name) {
+      const q = world.sqs.queues.get(name);
+      if (!q) throw new Error(`no queue ${name} in the fleet`);
+      return q.url;
+    },
     settle: () => settleIo(world),
     async close() {
+      closeSqsWorld(world.sqs);
       for (const inst of world.instances.values()) {
         inst.cancelTimer?.();
         inst.pendingAction?.cancelTimer();

@@ -17,6 +17,7 @@ import {
   renderSuccess,
   str,
 } from "./protocol.js";
+import { handleSqs, isSqsRequest } from "./sqs-server.js";
 import type { AwsWorld } from "./world.js";
 
 export interface AwsCredentialsPair {
@@ -41,7 +42,8 @@ export function createAwsServer(world: AwsWorld, credentials: AwsCredentialsPair
   const validKeys = new Set([credentials.accessKeyId]);
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    handle(world, validKeys, req, res).catch((err: unknown) => {
+    const serve = isSqsRequest(req) ? handleSqs : handle;
+    serve(world, validKeys, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         const fault = new AwsFault(500, "InternalError", (err as Error)?.message ?? "internal error");
         send(res, 500, renderError("ec2", fault, newRequestId()), newRequestId());

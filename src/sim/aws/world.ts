@@ -4,6 +4,9 @@
 import type { SimShared } from "../core/shared.js";
 import type { AsgSpec, AwsFleet, HookSpec } from "./fleet.js";
 import { AwsFault } from "./protocol.js";
+import type { NotificationType } from "./sqs-fleet.js";
+import type { EventRouting } from "./sqs-notify.js";
+import { createSqsWorld, type SqsWorld } from "./sqs-queues.js";
 
 export type LifecycleState =
   | "Pending"
@@ -36,6 +39,8 @@ export interface PendingAction {
   hook: HookSpec;
   token: string;
   cancelTimer: () => void;
+  /** Simulated epoch ms when the instance entered the wait state (for the global timeout). */
+  startedAt: number;
 }
 
 export interface SimInstance {
@@ -120,6 +125,11 @@ export interface AwsWorld {
   /** Listener opens/closes in flight, so tests can wait for sockets to settle. */
   pendingIo: Set<Promise<void>>;
   onLifecycleAction?: (n: LifecycleNotification) => void;
+  /** A plain ASG notification event happened (launch, terminate, their errors). */
+  onAsgEvent?: (asg: SimAsg, inst: SimInstance, type: NotificationType) => void;
+  /** SQS queues and the SNS/EventBridge routing to them (sqs-*.ts). */
+  sqs: SqsWorld;
+  routing: EventRouting;
   /** `region/asg` → instance refreshes DescribeInstanceRefreshes reports (set by tests; none run). */
   instanceRefreshes?: Map<string, { id: string; status: string; statusReason?: string }[]>;
   nextId(prefix: string, width?: number): string;
@@ -137,6 +147,9 @@ export function createWorld(fleet: AwsFleet, shared: SimShared): AwsWorld {
     denied: new Set(),
     requestCounts: {},
     pendingIo: new Set(),
+    // Filled by wireEvents (sqs-events.ts) once the fleet's queues are known.
+    sqs: createSqsWorld({ queues: [], topics: [] }, fleet.account_id, fleet.regions[0] ?? "us-east-1"),
+    routing: { topics: new Map() },
     nextId(prefix, width = 17) {
       counter++;
       // Looks like a real id (hex, fixed width) and stays unique and ordered within a run.

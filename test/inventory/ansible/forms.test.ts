@@ -135,6 +135,12 @@ describe("-i errors: one line, a documented exit code", () => {
     );
   });
 
+  it("a rollcall config with a mistake is reported by rollcall's config schema", async () => {
+    const err = await failure("inv.yml", "sources:\n  type: spotinst\n");
+    expect(err.exitCode).toBe(ExitCode.badInput);
+    expect(err.message).toMatch(/^.*inv\.yml:2:3: sources: expected a list/);
+  });
+
   it("an inventory plugin config is refused, saying why", async () => {
     const err = await failure("aws_ec2.yml", "plugin: amazon.aws.aws_ec2\nregions: [us-east-1]\n");
     expect(err.message).toMatch(/inventory plugin configuration \(plugin: amazon\.aws\.aws_ec2\)/);

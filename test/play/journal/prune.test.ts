@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../../../src/errors.js";
 import { runCli } from "../../helpers/cli.js";
 import { FAST, PLAYBOOK, type RecycleRig, recycleFleet, startRig } from "../recycle/support.js";
 
@@ -49,7 +50,7 @@ describe("run journal pruning", () => {
     const special: Fake[] = [
       { name: "finished-8d", ageMs: 8 * DAY, end: { exitCode: 0 } },
       { name: "finished-1d", ageMs: DAY, end: { exitCode: 0 } },
-      { name: "interrupted-31d", ageMs: 31 * DAY, end: { exitCode: 130 } },
+      { name: "interrupted-31d", ageMs: 31 * DAY, end: { exitCode: ExitCode.interrupted } },
       { name: "failed-2d", ageMs: 2 * DAY, end: { exitCode: 2 } },
       { name: "abandoned-40d", ageMs: 40 * DAY },
       { name: "abandoned-2d", ageMs: 2 * DAY },

@@ -56,15 +56,14 @@ describe("the classic Ansible recycle playbook, unchanged", () => {
     expect(new Set(recycled.map((a) => a.subject))).toEqual(new Set(kafka.ssis.map((s) => s.id)));
   }
 
-  // needs Jinja from the template branch: until it lands, the play stops at
-  // "spotinst_aws_stateful.esg_id: invalid template" (exit 4) before anything runs.
   it.each([
     ["the executable script", "inventories/demo"],
     ["rollcall's config", "inventories/demo.yml"],
   ])("recycles kafka-prod with -i %s", (_, inventory) => recycle(PLAYBOOK, inventory));
 
   it("does the same with its Jinja-only expressions written in Handlebars (all else unchanged)", async () => {
-    // What only Jinja can say today: hostvars[inventory_hostname].x and lookup('env', …).
+    // The two languages side by side: hostvars[inventory_hostname].x and lookup('env', …) are
+    // Jinja; the rest of the file reads the same in both.
     const text = (await readFile(PLAYBOOK, "utf8"))
       .replace(/\{\{ hostvars\[inventory_hostname\]\.(\w+) \}\}/g, "{{ $1 }}")
       .replace(`"{{ lookup('env', 'SPOTINST_API_TOKEN') }}"`, `'{{ env "SPOTINST_API_TOKEN" }}'`);
