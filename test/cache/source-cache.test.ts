@@ -278,6 +278,19 @@ describe("file locks", () => {
     expect(await cache.tryLock("k", 10_000)).toBeDefined();
   });
 
+  it("a living holder keeps its lock past the TTL by renewing it", async () => {
+    const a = await open();
+    const b = await open();
+    const lock = await a.tryLock("k", 60);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await b.isLocked("k")).toBe(true);
+    expect(await b.tryLock("k", 60)).toBeUndefined();
+    await lock!.release();
+    const next = await b.tryLock("k", 60);
+    expect(next).toBeDefined();
+    await next!.release();
+  });
+
   it("a release never removes somebody else's lock", async () => {
     const cache = await open();
     const lock = await cache.tryLock("k", 10_000);
