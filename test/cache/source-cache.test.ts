@@ -229,6 +229,32 @@ describe("trust checks", () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it.runIf(isRoot)(
+    "a directory root cannot write (immutable): writes fail with one note, reads still work",
+    async (t) => {
+      const cache = await open();
+      await cache.set("k", 1, 60_000);
+      try {
+        execFileSync("chattr", ["+i", dir], { stdio: "ignore" });
+      } catch {
+        t.skip(); // no chattr, or no CAP_LINUX_IMMUTABLE here
+        return;
+      }
+      try {
+        const again = await open();
+        expect((await again.get("k"))?.data).toBe(1);
+        expect(await again.set("j", 1, 60_000)).toBeUndefined();
+        expect(await again.tryLock("j", 1000)).toBeDefined();
+        expect(problems).toEqual([
+          expect.stringMatching(/^cache: cannot write in .* \(EPERM\)$/),
+          expect.stringMatching(/^cache: cannot lock in .*; fetching without single-flight$/),
+        ]);
+      } finally {
+        execFileSync("chattr", ["-i", dir], { stdio: "ignore" });
+      }
+    },
+  );
+
   it.runIf(!isRoot)("a read-only directory: writes fail with one note, reads still work", async () => {
     const cache = await open();
     await cache.set("k", 1, 60_000);
