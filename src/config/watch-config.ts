@@ -2,7 +2,7 @@
 // play runs for which event, and how hard to hold lifecycle actions. The same file may carry an
 // inventory config (`sources:` …) for other commands; any other top-level key is an error.
 import { z } from "zod";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { compileTemplate } from "../template/engine.js";
 import { regionSchema } from "./aws-source.js";
 import { inventoryConfigSchema } from "./inventory-config.js";
@@ -112,14 +112,14 @@ const fileSchema = z.strictObject({
 
 export async function loadWatchConfig(file: string): Promise<{ file: string; config: WatchConfig }> {
   const parsed = await readYamlFile(file);
-  if (!parsed.ok) throw new UsageError(parsed.issues);
+  if (!parsed.ok) throw new InputError(parsed.issues);
   const value = parsed.value.value;
   if (value === null || typeof value !== "object" || Array.isArray(value) || !("watch" in value)) {
-    throw new UsageError([
+    throw new InputError([
       { message: "no watch: section (expected a mapping with a watch: key)", at: { file, line: 1, col: 1 } },
     ]);
   }
   const checked = validate(fileSchema, parsed.value);
-  if (!checked.ok) throw new UsageError(checked.issues);
+  if (!checked.ok) throw new InputError(checked.issues);
   return { file, config: (checked.value as { watch: WatchConfig }).watch };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadInventoryConfig } from "../../src/config/inventory-config.js";
+import { ExitCode } from "../../src/errors.js";
 import { runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rollcall-watch-config-"));
@@ -20,7 +21,7 @@ writeFileSync(
   "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: '{{ instanse_id }}' }\n",
 );
 
-const CASES: { name: string; yaml: string; error: RegExp }[] = [
+const CASES: { name: string; yaml: string; error: RegExp; code?: number }[] = [
   {
     name: "unknown key",
     yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: ok.yml\n  consurrency: 4\n`,
@@ -81,6 +82,7 @@ const CASES: { name: string; yaml: string; error: RegExp }[] = [
     name: "missing playbook",
     yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: nope.yml\n`,
     error: /nope\.yml: no such file/,
+    code: ExitCode.error,
   },
   {
     name: "playbook naming an undefined variable",
@@ -90,12 +92,13 @@ const CASES: { name: string; yaml: string; error: RegExp }[] = [
 ];
 
 describe("rollcall watch: config errors", () => {
-  it.each(CASES)("$name", async ({ yaml, error }) => {
+  it.each(CASES)("$name", async ({ yaml, error, code }) => {
     const file = join(dir, "watch.yml");
     writeFileSync(file, yaml);
     // No AWS settings at all: a config error must stop it before any client is made.
     const r = await runCli(["watch", "-c", file], { HOME: dir }, dir);
-    expect(r.code).toBe(2);
+    // A file that does not parse or validate: ansible-playbook's 4; a missing one: 1.
+    expect(r.code).toBe(code ?? ExitCode.badInput);
     const lines = r.stderr.split("\n").filter(Boolean);
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^rollcall: /);
@@ -105,7 +108,7 @@ describe("rollcall watch: config errors", () => {
 
   it("wants a config file", async () => {
     const r = await runCli(["watch"], { HOME: dir }, dir);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(ExitCode.usage);
     expect(r.stderr).toBe("rollcall: watch: name the config file with -c FILE (or set ROLLCALL_CONFIG)\n");
   });
 
