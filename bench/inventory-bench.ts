@@ -1,11 +1,11 @@
-// Inventory benchmarks (DESIGN.md "Performance"): a cache hit for 10,000 hosts in 500 groups, and
-// a cold fetch of 500 groups at 50 ms per request.
+// Inventory benchmark (DESIGN.md "Performance"): a cold fetch of 500 groups at 50 ms per request.
+// The cache-hit benchmarks are in inventory-hit-bench.ts.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateFleet } from "../src/sim/fleet.js";
 import { startSimulator } from "../src/sim/index.js";
-import { type BenchFigure, measureCli, median } from "./measure.js";
+import { type BenchFigure, measureCli } from "./measure.js";
 
 async function withSim<T>(
   options: Parameters<typeof startSimulator>[0],
@@ -26,38 +26,6 @@ async function withSim<T>(
     await sim.close();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-export async function benchInventoryCacheHit(): Promise<BenchFigure[]> {
-  const fleet = generateFleet({ groups: 500, instancesPerGroup: 20, listen: false });
-  return withSim({ fleet }, 16, async (args, env) => {
-    const cold = await measureCli(args, env);
-    if (cold.code !== 0) throw new Error(`cold run exited ${cold.code}`);
-    const figures: BenchFigure[] = [];
-    // What Ansible runs (`<script> --list`, config from the env), then the subcommand form.
-    const config = args[args.indexOf("-c") + 1]!;
-    const forms: [string, string[], NodeJS.ProcessEnv][] = [
-      ["rollcall --list (Ansible's call)", ["--list"], { ...env, ROLLCALL_CONFIG: config }],
-      ["rollcall inventory --list -c FILE", args, env],
-    ];
-    for (const [label, argv, e] of forms) {
-      const runs = [];
-      for (let i = 0; i < 7; i++) runs.push(await measureCli(argv, e));
-      const ms = median(runs.map((r) => r.ms));
-      const rss = Math.max(...runs.map((r) => r.maxRssMb));
-      figures.push(
-        {
-          name: `${label}, cache hit, 10,000 hosts / 500 groups: wall (median of 7)`,
-          value: ms,
-          unit: "ms",
-          target: "≤ 300 ms",
-          ok: ms <= 300,
-        },
-        { name: `${label}, cache hit: peak RSS`, value: rss, unit: "MB", target: "≤ 150 MB", ok: rss <= 150 },
-      );
-    }
-    return figures;
-  });
 }
 
 export async function benchInventoryColdFetch(): Promise<BenchFigure[]> {

@@ -2,7 +2,8 @@
 // tests: they report figures and never fail the build. Pick some with `npm run bench -- NAME…`.
 
 import { benchAws } from "./aws-bench.js";
-import { benchInventoryCacheHit, benchInventoryColdFetch } from "./inventory-bench.js";
+import { benchInventoryColdFetch } from "./inventory-bench.js";
+import { benchInventoryCacheHit, benchInventorySmallHit } from "./inventory-hit-bench.js";
 import type { BenchFigure } from "./measure.js";
 import { benchRecycle } from "./recycle-bench.js";
 import { benchRunner } from "./runner-bench.js";
@@ -10,6 +11,7 @@ import { benchSsh } from "./ssh-bench.js";
 
 const BENCHES: Record<string, () => Promise<BenchFigure[]>> = {
   "inventory-cache-hit": benchInventoryCacheHit,
+  "inventory-small-hit": benchInventorySmallHit,
   "inventory-cold-fetch": benchInventoryColdFetch,
   aws: benchAws,
   runner: benchRunner,

@@ -1,66 +1,60 @@
-// A keyv store adapter that keeps keyv-file's on-disk format ({cache:[[key,{value,expire}]],
-// lastExpire}) but owns the I/O, because keyv-file's I/O cannot be fixed through its options:
-//  - it writes the file in place (a crash or a concurrent reader sees a torn file) with the umask's
-//    mode, after a setTimeout; and a set() that arrives while a write is in flight resolves with
-//    that write, before its own data is on disk: fatal for a CLI that exits right after;
-//  - its loader reports any error but ENOENT (a corrupt file included) with console.error;
-//  - both live in TS-private methods, so a subclass cannot override them without fighting the
-//    compiler and depending on internals.
-// So: load = one readFile + one JSON.parse; a write re-reads the file under a short lock file,
-// merges this process's changes into it, writes a 0600 temp file in the same directory and
-// renames it over the old one. Readers never take the lock: rename makes every read see a whole
-// file. A keyv-file instance can still read what we write (the tests check it).
-
-import { randomBytes } from "node:crypto";
+// The default cache store: a keyv store adapter over a directory with one file per entry
+// (entry-file.ts has the format and the safe I/O). It replaces keyv-file, whose I/O could not be
+// fixed through its options: it kept every entry in one file rewritten in place with the umask's
+// mode, read the whole file to answer any question, and printed parse errors with console.error.
+// One file per entry means a write never merges with another process's (rename is the whole
+// transaction), a reader never pays for entries it does not want, and the lean hit path
+// (lean-output.ts) can read one entry's header without keyv.
+//
+// keyv hands us `{ value, expires }` objects (its serialisation is off); the file keeps
+// `expires` in the header and the object as the value, so keyv's own expiry check still runs.
 import { EventEmitter } from "node:events";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
-import { pid } from "node:process";
-import { setTimeout as sleep } from "node:timers/promises";
+import { readdirSync, statSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import type { KeyvStoreAdapter } from "keyv";
-import type { WrappedValue } from "keyv-file";
+import { type DirCheck, ensureCacheDir } from "./dir-trust.js";
+import { entryPath, isLive, readEntry, readEntryHeader, removeEntry, writeEntry } from "./entry-file.js";
 
-export interface AtomicFileStoreOptions {
-  filename: string;
-  /** How long a write waits for another process's lock before writing anyway. Default 2000. */
-  lockTimeoutMs?: number;
-  /** A lock file older than this was left by a crashed process and is removed. Default 10000. */
-  staleLockMs?: number;
+export interface DirectoryStoreOptions {
+  dir: string;
+  /** Files and the directory must belong to this uid (undefined: no owner check). */
+  uid: number | undefined;
 }
 
-type Entries = Map<string, WrappedValue>;
-/** A pending change: a new entry, or `undefined` for a delete. */
-type Changes = Map<string, WrappedValue | undefined>;
+/** Temp and void-lock files older than this were left by a crashed process. */
+const LEFTOVER_MS = 60_000;
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-export class AtomicFileStore extends EventEmitter implements KeyvStoreAdapter {
-  readonly opts: Required<AtomicFileStoreOptions>;
+export class DirectoryStore extends EventEmitter implements KeyvStoreAdapter {
+  readonly opts: DirectoryStoreOptions;
   namespace?: string;
-  private entries: Entries = new Map();
-  private changes: Changes = new Map();
-  private clearAll = false;
-  private waiters: Waiter[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Checked once, on first use: a refused directory is never read from or written to. */
+  private check: DirCheck | undefined;
+  private swept = false;
 
-  private constructor(options: AtomicFileStoreOptions) {
+  constructor(options: DirectoryStoreOptions) {
     super();
-    this.opts = { lockTimeoutMs: 2000, staleLockMs: 10_000, ...options };
+    this.opts = options;
   }
 
-  /** Load the file once; any problem reading or parsing it is an empty cache, silently. */
-  static async open(options: AtomicFileStoreOptions): Promise<AtomicFileStore> {
-    const store = new AtomicFileStore(options);
-    store.entries = await readEntries(options.filename);
-    return store;
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  /** Create (0700) and check the directory; the verdict is kept for the life of the store. */
+  usable(): DirCheck {
+    this.check ??= ensureCacheDir(this.opts.dir, this.opts.uid);
+    return this.check;
   }
 
   async get<Value>(key: string): Promise<Value | undefined> {
-    const entry = this.entries.get(key);
-    return entry && !isExpired(entry, Date.now()) ? (entry.value as Value) : undefined;
+    if (!this.usable().ok) return undefined;
+    const entry = readEntry(entryPath(this.dir, key), key, this.opts.uid);
+    if (!entry || !isLive(entry, Date.now())) return undefined;
+    try {
+      return JSON.parse(entry.body.toString("utf8")) as Value;
+    } catch {
+      return undefined; // a damaged value is a miss, silently
+    }
   }
 
   async getMany<Value>(keys: string[]): Promise<Array<Value | undefined>> {
@@ -68,171 +62,73 @@ export class AtomicFileStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   async has(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
+    return this.expiresOf(key) !== undefined;
   }
 
-  /** Resolves once the value is in the file (not merely in memory). */
+  /** The live entry's expiry (null: none), from its header alone; undefined when there is none. */
+  expiresOf(key: string): number | null | undefined {
+    if (!this.usable().ok) return undefined;
+    const header = readEntryHeader(entryPath(this.dir, key), key, this.opts.uid);
+    return header && isLive(header, Date.now()) ? header.expires : undefined;
+  }
+
+  /** Resolves once the value is in its file; throws (keyv reports it) when it cannot be. */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    const entry: WrappedValue = { value };
-    if (typeof ttl === "number" && ttl > 0) entry.expire = Date.now() + ttl;
-    this.entries.set(key, entry);
-    this.changes.set(key, entry);
-    await this.flush();
+    const check = this.usable();
+    if (!check.ok) throw new Error(check.problem);
+    const expires = expiryOf(value, ttl);
+    writeEntry(this.dir, key, expires, JSON.stringify(value));
+    this.sweepOnce();
     return true;
   }
 
   async delete(key: string): Promise<boolean> {
-    return this.deleteMany([key]);
+    if (!this.usable().ok) return false;
+    return removeEntry(this.dir, key);
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
-    let existed = false;
-    for (const key of keys) {
-      existed = this.entries.delete(key) || existed;
-      this.changes.set(key, undefined);
-    }
-    await this.flush();
-    return existed;
+    let any = false;
+    for (const key of keys) any = (await this.delete(key)) || any;
+    return any;
   }
 
   async clear(): Promise<void> {
-    this.entries.clear();
-    this.changes.clear();
-    this.clearAll = true;
-    await this.flush();
+    if (!this.usable().ok) return;
+    for (const name of readdirSync(this.dir)) {
+      if (name.endsWith(".json")) unlinkSync(join(this.dir, name));
+    }
   }
 
-  async disconnect(): Promise<void> {
-    await this.flushing;
-  }
+  async disconnect(): Promise<void> {}
 
   /**
-   * Writes are batched: changes made while a write is in flight go into the next one, and each
-   * caller resolves when the write that carries its change has been renamed into place.
+   * Once per process, after a write: remove expired entries and what crashed processes left
+   * (temp files, broken-lock leftovers). Reads headers only, so it stays cheap.
    */
-  private flush(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.flushing ??= this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.waiters.length > 0) {
-      const changes = this.changes;
-      const clearAll = this.clearAll;
-      const waiters = this.waiters;
-      this.changes = new Map();
-      this.clearAll = false;
-      this.waiters = [];
-      try {
-        await this.write(changes, clearAll);
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
+  private sweepOnce(): void {
+    if (this.swept) return;
+    this.swept = true;
+    const now = Date.now();
+    try {
+      for (const name of readdirSync(this.dir)) {
+        const path = join(this.dir, name);
+        if (name.endsWith(".tmp") || name.endsWith(".void")) {
+          if (now - statSync(path).mtimeMs > LEFTOVER_MS) unlinkSync(path);
+          continue;
+        }
+        if (!name.endsWith(".json")) continue;
+        const header = readEntryHeader(path, undefined, this.opts.uid);
+        if (header && !isLive(header, now)) unlinkSync(path);
       }
-    }
-    this.flushing = undefined;
-  }
-
-  private async write(changes: Changes, clearAll: boolean): Promise<void> {
-    const { filename } = this.opts;
-    await mkdir(dirname(filename), { recursive: true, mode: 0o700 });
-    const unlock = await acquireLock(`${filename}.lock`, this.opts.lockTimeoutMs, this.opts.staleLockMs);
-    try {
-      // Re-read under the lock so another process's keys written since we loaded survive.
-      const merged = clearAll ? new Map() : await readEntries(filename);
-      applyChanges(merged, changes);
-      const now = Date.now();
-      for (const [key, entry] of merged) if (isExpired(entry, now)) merged.delete(key);
-      await writeAtomically(filename, JSON.stringify({ cache: [...merged], lastExpire: now }));
-      // Our view becomes the file's, plus changes queued while we were writing.
-      applyChanges(merged, this.changes);
-      this.entries = merged;
-    } finally {
-      await unlock();
+    } catch {
+      // housekeeping only: a race with another process's sweep is harmless
     }
   }
 }
 
-function applyChanges(entries: Entries, changes: Changes): void {
-  for (const [key, entry] of changes) {
-    if (entry === undefined) entries.delete(key);
-    else entries.set(key, entry);
-  }
-}
-
-function isExpired(entry: WrappedValue, now: number): boolean {
-  return typeof entry.expire === "number" && entry.expire <= now;
-}
-
-async function readEntries(filename: string): Promise<Entries> {
-  try {
-    const doc: unknown = JSON.parse(await readFile(filename, "utf8"));
-    const cache = (doc as { cache?: unknown } | null)?.cache;
-    if (!Array.isArray(cache)) return new Map();
-    const entries: Entries = new Map();
-    for (const item of cache) {
-      if (Array.isArray(item) && typeof item[0] === "string" && isWrapped(item[1]))
-        entries.set(item[0], item[1]);
-    }
-    return entries;
-  } catch {
-    // Missing, unreadable, truncated or not JSON: a cache miss, and the next write replaces it.
-    return new Map();
-  }
-}
-
-function isWrapped(value: unknown): value is WrappedValue {
-  return typeof value === "object" && value !== null && "value" in value;
-}
-
-async function writeAtomically(filename: string, text: string): Promise<void> {
-  // Same directory as the target, so rename() is atomic (no cross-device move).
-  const temp = `${filename}.${pid}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.chmod(0o600); // the umask may have removed bits we want
-      await handle.writeFile(text, "utf8");
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, filename);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * An advisory lock for the read-merge-write, so concurrent rollcall processes keep each other's
- * keys. It is best effort: after `timeoutMs` we write without it (the rename still guarantees a
- * whole file; at worst a concurrent key is lost and refetched next time).
- */
-async function acquireLock(path: string, timeoutMs: number, staleMs: number): Promise<() => Promise<void>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const handle = await open(path, "wx", 0o600);
-      await handle.close();
-      return () => unlink(path).catch(() => undefined);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    if (await isStale(path, staleMs)) {
-      await unlink(path).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() >= deadline) return async () => undefined;
-    await sleep(5 + Math.random() * 20);
-  }
-}
-
-async function isStale(path: string, staleMs: number): Promise<boolean> {
-  try {
-    return Date.now() - (await stat(path)).mtimeMs > staleMs;
-  } catch {
-    return false; // gone already: the next open() will tell
-  }
+function expiryOf(value: unknown, ttl: number | undefined): number | null {
+  const fromKeyv = (value as { expires?: unknown } | null)?.expires;
+  if (typeof fromKeyv === "number") return fromKeyv;
+  return typeof ttl === "number" && ttl > 0 ? Date.now() + ttl : null;
 }

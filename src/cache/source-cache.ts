@@ -1,76 +1,300 @@
-// The inventory's source cache: keyv in front, one JSON file behind (see file-store.ts for why the
-// store is ours). Values are the raw source results, stored as plain JSON (keyv's string
-// serialisation is off), so a hit costs one readFile + one JSON.parse and nothing per host.
+// The inventory's source cache: keyv in front of one of two stores — the hardened directory store
+// (default, file-store.ts) or Redis (shared between machines, redis-store.ts) — plus the lock
+// single-flight.ts needs. Values are the raw source results in an envelope that says when they
+// were fetched and until when they are fresh; keyv keeps them `stale_while_revalidate` longer so
+// an expired result can still be served while one process refreshes it.
+//
+// The cache never fails the command: an untrusted or unusable directory, or Redis being down, is
+// one note through `onProblem` and a miss from then on.
 import { createHash } from "node:crypto";
-import { join } from "node:path";
-import Keyv from "keyv";
-import { AtomicFileStore } from "./file-store.js";
+import { getuid } from "node:process";
+import Keyv, { type KeyvStoreAdapter } from "keyv";
+import { entryPath } from "./entry-file.js";
+import { isLockHeld, newOwnerToken, releaseLockFile, tryLockFile } from "./file-lock.js";
+import { DirectoryStore } from "./file-store.js";
+import type { RedisBackend } from "./redis-store.js";
 
-export const CACHE_FILE_NAME = "inventory-cache.json";
+/** keyv's namespace for the directory store; the lean path relies on `rollcall:<key>` keys. */
+export const FILE_NAMESPACE = "rollcall";
+
+export interface RedisSettings {
+  url: string;
+  /** From the environment (cache.password_env), never from the config file. */
+  password?: string;
+  keyPrefix: string;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+}
 
 export interface OpenSourceCacheOptions {
-  /** The directory, e.g. $XDG_CACHE_HOME/rollcall; created 0700 on the first write. */
+  /** The local directory, e.g. $XDG_CACHE_HOME/rollcall; created 0700 on first use. */
   dir: string;
-  fileName?: string;
-  /** A write that failed (read-only home, full disk). The cache never throws and never prints. */
-  onError?: (error: Error) => void;
+  /** Use Redis instead of the directory. */
+  redis?: RedisSettings;
+  /** Owner required of the directory and its files; default: the current user. */
+  uid?: number;
+  /** Something the user should know (told once per problem): shown under -v. */
+  onProblem?: (message: string) => void;
+}
+
+export interface Cached<T> {
+  data: T;
+  fetchedAt: number;
+  /** After this the value is stale: served only under stale_while_revalidate. */
+  freshUntil: number;
+  /** Changes with every write of the key (the store's expiry stamp); undefined if unknown. */
+  version: number | undefined;
+}
+
+export interface Lock {
+  release(): Promise<void>;
 }
 
 export interface SourceCache {
-  readonly file: string;
-  /** The value, or undefined on a miss (absent, expired, or the file was corrupt). */
-  get<T>(key: string): Promise<T | undefined>;
-  /**
-   * Store a JSON-serialisable value; resolves once it is on disk. `ttlMs` must be > 0 (a value
-   * that is already stale is not stored). False when the write failed (reported to onError).
-   */
-  set(key: string, value: unknown, ttlMs: number): Promise<boolean>;
-  /** Invalidate entries (e.g. after a recycle). False when the write failed. */
+  readonly kind: "file" | "redis";
+  /** Where, for notes: the directory, or Redis host:port. */
+  readonly location: string;
+  get<T>(key: string): Promise<Cached<T> | undefined>;
+  /** Store a fetched value; the stored envelope, or undefined when the store failed. */
+  set<T>(key: string, data: T, freshMs: number, staleMs?: number): Promise<Cached<T> | undefined>;
+  /** Invalidate (e.g. after a recycle). False when the store failed. */
   delete(keys: string | readonly string[]): Promise<boolean>;
+  /** The refresh lock: a Lock, or undefined when another process holds it. */
+  tryLock(key: string, ttlMs: number): Promise<Lock | undefined>;
+  isLocked(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
+interface Envelope<T> {
+  fetchedAt: number;
+  freshUntil: number;
+  data: T;
+}
+
+const NO_LOCK: Lock = { release: async () => {} };
+
 export async function openSourceCache(options: OpenSourceCacheOptions): Promise<SourceCache> {
-  const file = join(options.dir, options.fileName ?? CACHE_FILE_NAME);
-  const store = await AtomicFileStore.open({ filename: file });
-  let failed: Error | undefined;
-  const keyv = new Keyv({
-    store,
-    namespace: "rollcall",
-    // Plain objects straight to the store: no JSON-in-a-string, no per-value reviver pass.
-    serialize: undefined,
-    deserialize: undefined,
-  });
-  keyv.on("error", (error: unknown) => {
-    failed = error instanceof Error ? error : new Error(String(error));
-    options.onError?.(failed);
-  });
-
-  // keyv reports store failures through its error event and a `false`; turn that into our result.
-  async function settle(run: () => Promise<boolean>): Promise<boolean> {
-    failed = undefined;
-    const ok = await run();
-    return ok && failed === undefined;
+  const said = new Set<string>();
+  const tell = (message: string) => {
+    if (said.has(message)) return;
+    said.add(message);
+    options.onProblem?.(message);
+  };
+  if (options.redis) {
+    const redis = await openRedis(options.redis, tell);
+    // Redis down: no cache at all for this run (the API answers), never the local directory,
+    // which other machines could not see anyway.
+    return redis ? redisCache(redis, tell) : disabledCache(options.redis.url);
   }
+  return fileCache(options.dir, options.uid ?? currentUid(), tell);
+}
 
+async function openRedis(settings: RedisSettings, tell: (m: string) => void) {
+  const { connectRedis, redisLocation } = await import("./redis-store.js");
+  try {
+    return await connectRedis(settings);
+  } catch (error) {
+    tell(`cache: Redis at ${redisLocation(settings.url)} is unavailable (${describe(error)}); using the API`);
+    return undefined;
+  }
+}
+
+/** The uid cache files must belong to; undefined where the platform has none (Windows). */
+export function currentUid(): number | undefined {
+  return typeof getuid === "function" ? getuid() : undefined;
+}
+
+/** The directory store's key for a source key (the lean path finds entries by it). */
+export function fileStoreKey(key: string): string {
+  return `${FILE_NAMESPACE}:src:${key}`;
+}
+
+function fileCache(dir: string, uid: number | undefined, tell: (m: string) => void): SourceCache {
+  const store = new DirectoryStore({ dir, uid });
+  const check = store.usable();
+  if (!check.ok) tell(check.problem);
+  const lockPath = (key: string) => `${entryPath(dir, fileStoreKey(key))}.lock`;
+  return envelopeCache({
+    kind: "file",
+    location: dir,
+    keyv: newKeyv(store, FILE_NAMESPACE, true),
+    isDown: () => !check.ok,
+    onError: (error, what) => tell(`cache: cannot ${what} in ${dir} (${describe(error)})`),
+    versionAfterSet: (key) => store.expiresOf(fileStoreKey(key)) ?? undefined,
+    async tryLock(key, ttlMs) {
+      if (!check.ok) return NO_LOCK;
+      const owner = newOwnerToken();
+      try {
+        if (!tryLockFile(lockPath(key), ttlMs, owner)) return undefined;
+      } catch (error) {
+        // Cannot even create a lock file: nobody can, so fetching ourselves is the answer.
+        tell(`cache: cannot lock in ${dir} (${describe(error)}); fetching without single-flight`);
+        return NO_LOCK;
+      }
+      return { release: async () => releaseLockFile(lockPath(key), owner) };
+    },
+    async isLocked(key) {
+      return check.ok && isLockHeld(lockPath(key));
+    },
+    close: async () => {},
+  });
+}
+
+function redisCache(redis: RedisBackend, tell: (m: string) => void): SourceCache {
+  let down = false;
+  // The first failure is told once; from then on this run does without the cache.
+  const fail = (error: unknown) => {
+    if (!down) tell(`cache: Redis at ${redis.location} failed (${describe(error)}); using the API`);
+    down = true;
+  };
+  const lockKey = (key: string) => `src:${key}`;
+  return envelopeCache({
+    kind: "redis",
+    location: redis.location,
+    // The adapter prefixes `<key_prefix>:` itself, so keyv must not add its own.
+    keyv: newKeyv(redis.adapter, redis.keyPrefix, false),
+    isDown: () => down,
+    onError: fail,
+    versionAfterSet: () => undefined,
+    async tryLock(key, ttlMs) {
+      if (down) return NO_LOCK;
+      const owner = newOwnerToken();
+      try {
+        if (!(await redis.tryLock(lockKey(key), owner, ttlMs))) return undefined;
+      } catch (error) {
+        fail(error);
+        return NO_LOCK;
+      }
+      return {
+        release: async () => {
+          if (!down) await redis.releaseLock(lockKey(key), owner).catch(fail);
+        },
+      };
+    },
+    async isLocked(key) {
+      if (down) return false;
+      try {
+        return await redis.isLocked(lockKey(key));
+      } catch (error) {
+        fail(error);
+        return false;
+      }
+    },
+    close: () => redis.close(),
+  });
+}
+
+function disabledCache(url: string): SourceCache {
   return {
-    file,
-    get: <T>(key: string) => keyv.get<T>(key),
-    async set(key, value, ttlMs) {
-      if (!(ttlMs > 0)) return false;
-      return settle(() => keyv.set(key, value, ttlMs));
+    kind: "redis",
+    location: url,
+    get: async () => undefined,
+    set: async () => undefined,
+    delete: async () => false,
+    tryLock: async () => NO_LOCK,
+    isLocked: async () => false,
+    close: async () => {},
+  };
+}
+
+interface EnvelopeCacheParts {
+  kind: "file" | "redis";
+  location: string;
+  keyv: Keyv;
+  /** True when the store must not be used (refused directory, Redis gone). */
+  isDown(): boolean;
+  onError(error: unknown, what: string): void;
+  /** The version just written, when the store can say it without re-reading the value. */
+  versionAfterSet(key: string): number | undefined;
+  tryLock(key: string, ttlMs: number): Promise<Lock | undefined>;
+  isLocked(key: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function envelopeCache(parts: EnvelopeCacheParts): SourceCache {
+  const { keyv } = parts;
+  const keyOf = (key: string) => `src:${key}`;
+  return {
+    kind: parts.kind,
+    location: parts.location,
+    async get<T>(key: string) {
+      if (parts.isDown()) return undefined;
+      try {
+        const raw = (await keyv.get(keyOf(key), { raw: true })) as
+          | { value?: Envelope<T>; expires?: number }
+          | undefined;
+        const env = raw?.value;
+        if (!isEnvelope<T>(env)) return undefined;
+        return { ...env, version: raw?.expires };
+      } catch (error) {
+        parts.onError(error, "read");
+        return undefined;
+      }
+    },
+    async set<T>(key: string, data: T, freshMs: number, staleMs = 0) {
+      if (parts.isDown() || !(freshMs > 0)) return undefined;
+      const now = Date.now();
+      const env: Envelope<T> = { fetchedAt: now, freshUntil: now + freshMs, data };
+      try {
+        if (!(await keyv.set(keyOf(key), env, freshMs + Math.max(0, staleMs)))) return undefined;
+      } catch (error) {
+        parts.onError(error, "write");
+        return undefined;
+      }
+      return { ...env, version: parts.versionAfterSet(key) };
     },
     async delete(keys) {
       const list = typeof keys === "string" ? [keys] : [...keys];
       if (list.length === 0) return true;
-      // keyv's boolean says whether the keys existed; we only report whether the write worked.
-      return settle(async () => {
-        await keyv.delete(list);
+      if (parts.isDown()) return false;
+      try {
+        await keyv.delete(list.map(keyOf));
         return true;
-      });
+      } catch (error) {
+        parts.onError(error, "delete");
+        return false;
+      }
     },
-    close: () => keyv.disconnect(),
+    tryLock: parts.tryLock,
+    isLocked: parts.isLocked,
+    close: parts.close,
   };
+}
+
+/**
+ * keyv over a store. keyv hands its namespace to the store; `keyvPrefixes` says whether keyv also
+ * prefixes keys itself (the directory store) or leaves that to the store (the Redis adapter).
+ */
+function newKeyv(store: KeyvStoreAdapter, namespace: string, keyvPrefixes: boolean): Keyv {
+  const keyv = new Keyv({
+    store,
+    namespace,
+    useKeyPrefix: keyvPrefixes,
+    // Plain objects straight to the file store (no JSON-in-a-string); Redis needs strings and
+    // gets keyv's default serialiser.
+    ...(store instanceof DirectoryStore ? { serialize: undefined, deserialize: undefined } : {}),
+    throwOnErrors: true,
+  });
+  // keyv also emits what it throws; without a listener an 'error' event would crash the process.
+  keyv.on("error", () => {});
+  return keyv;
+}
+
+function isEnvelope<T>(value: unknown): value is Envelope<T> {
+  const v = value as Envelope<T> | undefined;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.fetchedAt === "number" &&
+    typeof v.freshUntil === "number" &&
+    "data" in v
+  );
+}
+
+function describe(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const text = e?.code ?? e?.message ?? String(error);
+  return text.split("\n")[0]!.slice(0, 200);
 }
 
 /**

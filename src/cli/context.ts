@@ -1,5 +1,6 @@
 // What a command needs from the outside world. Only `cli/` builds one of these from the real
 // process; everything below receives the pieces it needs as plain values.
+import { fstatSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ExitCode } from "../errors.js";
@@ -10,8 +11,12 @@ export interface CliContext {
   cwd: string;
   homeDir: string;
   stdout: (text: string) => void;
+  /** Bytes as they are (the cached inventory), when the context can write them without decoding. */
+  stdoutBytes?: (bytes: Uint8Array) => void;
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
+  /** Where live progress (countdowns) may be drawn. */
+  stderrIsTTY?: boolean;
   /** Set by a command that finished with a non-zero outcome but no error (e.g. failed hosts). */
   exitCode: number;
 }
@@ -21,11 +26,53 @@ export function createProcessContext(): CliContext {
     env: process.env,
     cwd: process.cwd(),
     homeDir: homedir(),
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => stdoutStream().write(text),
+    stdoutBytes: writeStdoutBytes,
     stderr: (text) => process.stderr.write(text),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stdoutIsTTY: isStdoutTTY(),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
     exitCode: ExitCode.ok,
   };
+}
+
+/**
+ * Only a character device can be a terminal; asking process.stdout creates the stream (and loads
+ * tty and net), start-up time the lean inventory path would otherwise not pay for a pipe.
+ */
+function isStdoutTTY(): boolean {
+  try {
+    if (!fstatSync(1).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return Boolean(process.stdout.isTTY);
+}
+
+let stdoutReady = false;
+
+function stdoutStream(): NodeJS.WriteStream {
+  if (!stdoutReady) {
+    stdoutReady = true;
+    // `rollcall inventory --list | head`: a closed pipe is the reader's choice, not an error.
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? ExitCode.ok);
+      throw err;
+    });
+  }
+  return process.stdout;
+}
+
+/** Bytes straight to fd 1 (synchronously, as stdout is for files and pipes on Linux anyway). */
+function writeStdoutBytes(bytes: Uint8Array): void {
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset, bytes.length - offset);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A non-blocking stdout: the stream knows how to wait for it.
+    if (code === "EAGAIN") stdoutStream().write(bytes.subarray(offset));
+    else if (code !== "EPIPE") throw err;
+  }
 }
 
 /** $XDG_CACHE_HOME/rollcall, default ~/.cache/rollcall. */

@@ -4,17 +4,14 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { UsageError } from "../errors.js";
 import { toAnsibleHost, toAnsibleList } from "../inventory/builders/ansible.js";
-import { loadInventory } from "../inventory/collect.js";
+import { type LeanInputs, loadInventory } from "../inventory/collect.js";
 import type { InventoryNote } from "../inventory/model.js";
 import { type CliContext, cacheDirOf } from "./context.js";
+import { type InventoryArgs, readConfigBytes } from "./inventory-lean.js";
+import { SPOTINST_RATE_LIMIT_HELP } from "./spotinst-help.js";
+import { createWaitProgress } from "./wait-progress.js";
 
-export interface InventoryArgs {
-  list?: boolean;
-  host?: string;
-  config?: string;
-  refreshCache?: boolean;
-  verbose?: number;
-}
+export type { InventoryArgs } from "./inventory-lean.js";
 
 /** -c FILE, else ROLLCALL_CONFIG. */
 export function resolveConfigPath(explicit: string | undefined, ctx: CliContext): string {
@@ -24,8 +21,10 @@ export function resolveConfigPath(explicit: string | undefined, ctx: CliContext)
 }
 
 export function noteWriter(ctx: CliContext, verbosity: number): (n: InventoryNote) => void {
+  const progress = createWaitProgress(ctx);
   return (n) => {
     if (verbosity > 0) ctx.stderr(`rollcall: ${n.level === "warn" ? "warning: " : ""}${n.message}\n`);
+    if (n.waitMs !== undefined) progress(n.message, n.waitMs);
   };
 }
 
@@ -46,9 +45,11 @@ export function inventoryCommand(ctx: CliContext): CommandModule<object, Invento
         .option("verbose", {
           alias: "v",
           type: "count",
-          describe: "print notes (skipped instances, retries) on stderr",
+          describe:
+            "print notes on stderr: skipped instances, retries, and one line per Spotinst rate-limit wait",
         })
         .conflicts("list", "host")
+        .epilogue(SPOTINST_RATE_LIMIT_HELP)
         .check((a) => {
           if (!a.list && a.host === undefined) throw new Error("pass --list or --host NAME");
           if (a.host !== undefined && a.host === "") throw new Error("--host needs a host name");
@@ -59,25 +60,55 @@ export function inventoryCommand(ctx: CliContext): CommandModule<object, Invento
 }
 
 export async function printInventory(args: InventoryArgs, ctx: CliContext): Promise<void> {
-  const inventory = await loadInventory(resolveConfigPath(args.config, ctx), {
+  const file = resolveConfigPath(args.config, ctx);
+  // Read before the build: the built output is keyed by the bytes it was built from.
+  const config = readConfigBytes(file, ctx);
+  let lean: LeanInputs | undefined;
+  const inventory = await loadInventory(file, {
     env: ctx.env,
     homeDir: ctx.homeDir,
     cacheDir: cacheDirOf(ctx),
     refreshCache: args.refreshCache,
     note: noteWriter(ctx, args.verbose ?? 0),
+    onLeanInputs: (inputs) => {
+      lean = inputs;
+    },
   });
-  const out = args.host !== undefined ? toAnsibleHost(inventory, args.host) : toAnsibleList(inventory);
-  // Indented for people; compact for programs (Ansible parses 10,000 hosts faster, too).
-  ctx.stdout(`${JSON.stringify(out, null, ctx.stdoutIsTTY ? 2 : undefined)}\n`);
+  const list = toAnsibleList(inventory);
+  // Compact for programs (Ansible parses 10,000 hosts faster, too) and for the cache.
+  const compact = (args.host === undefined && !ctx.stdoutIsTTY) || lean ? JSON.stringify(list) : "";
+  if (args.host !== undefined) {
+    ctx.stdout(
+      `${JSON.stringify(toAnsibleHost(inventory, args.host), null, ctx.stdoutIsTTY ? 2 : undefined)}\n`,
+    );
+  } else {
+    // Indented for people.
+    ctx.stdout(`${ctx.stdoutIsTTY ? JSON.stringify(list, null, 2) : compact}\n`);
+  }
+  if (lean && config) await saveBuiltOutput(file, config, lean, compact, ctx);
 }
 
-/**
- * Exactly what Ansible runs (`<script> --list`, `<script> --host NAME`), recognised without
- * loading yargs: it runs on every ansible invocation, so its start-up time is the product's.
- */
-export function parseScriptInventoryCall(argv: readonly string[]): InventoryArgs | undefined {
-  if (argv.length === 1 && argv[0] === "--list") return { list: true };
-  if (argv.length === 2 && argv[0] === "--host" && argv[1] && !argv[1].startsWith("-"))
-    return { host: argv[1] };
-  return undefined;
+/** Cache the printed inventory for the lean path, if the config did not change meanwhile. */
+async function saveBuiltOutput(
+  file: string,
+  before: { path: string; bytes: Buffer },
+  inputs: LeanInputs,
+  compact: string,
+  ctx: CliContext,
+): Promise<void> {
+  const after = readConfigBytes(file, ctx);
+  if (!after?.bytes.equals(before.bytes)) return;
+  const { writeLeanOutput } = await import("../cache/lean-output.js");
+  writeLeanOutput(
+    {
+      dir: cacheDirOf(ctx),
+      configPath: before.path,
+      configBytes: before.bytes,
+      env: ctx.env,
+      homeDir: ctx.homeDir,
+      uid: process.getuid?.(),
+    },
+    inputs,
+    compact,
+  );
 }

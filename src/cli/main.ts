@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
 import { ExitCode, RollcallError, UsageError } from "../errors.js";
 import { type CliContext, type CliSeams, createProcessContext } from "./context.js";
+import { parseInventoryCall, printFromLeanCache } from "./inventory-lean.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
 type CommandFactory = (ctx: CliContext, seams: CliSeams) => CommandModule<any, any>;
@@ -38,13 +39,11 @@ export async function runCli(argv: string[], ctx: CliContext, seams: CliSeams = 
   const args = isBareInventoryCall(argv) ? ["inventory", ...argv] : argv;
   const debug = args.includes("--debug");
   try {
-    if (isBareInventoryCall(argv)) {
-      const inventory = await import("./inventory.js");
-      const call = inventory.parseScriptInventoryCall(argv);
-      if (call) {
-        await inventory.printInventory(call, ctx);
-        return ctx.exitCode;
-      }
+    // The inventory calls skip yargs, and on a hit everything but the cached output.
+    const call = isBareInventoryCall(argv) || argv[0] === "inventory" ? parseInventoryCall(argv) : undefined;
+    if (call) {
+      if (!printFromLeanCache(call, ctx)) await (await import("./inventory.js")).printInventory(call, ctx);
+      return ctx.exitCode;
     }
     const first = args[0] ?? "";
     const names = Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
@@ -97,18 +96,14 @@ function reportError(err: unknown, ctx: CliContext, debug: boolean): number {
 
 function isMainModule(): boolean {
   try {
-    return realpathSync(process.argv[1] ?? "") === realpathSync(fileURLToPath(import.meta.url));
+    return realpathSync.native(process.argv[1] ?? "") === realpathSync.native(fileURLToPath(import.meta.url));
   } catch {
     return false;
   }
 }
 
 if (isMainModule()) {
-  // `rollcall inventory --list | head`: a closed pipe is the reader's choice, not an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? ExitCode.ok);
-    throw err;
-  });
+  // A closed stdout pipe (`rollcall inventory --list | head`) is handled in context.ts.
   const ctx = createProcessContext();
   runCli(process.argv.slice(2), ctx).then((code) => {
     process.exitCode = code;

@@ -12,6 +12,7 @@ import { inventoryInputOf, type PlaySessionOptions, startPlaySession } from "../
 import { type CliContext, type CliSeams, cacheDirOf, type PlaySeams, stateDirOf } from "./context.js";
 import { installInterruptHandlers } from "./interrupts.js";
 import { resumeCommand } from "./resume-command.js";
+import { SPOTINST_RATE_LIMIT_HELP } from "./spotinst-help.js";
 
 export interface PlayArgs {
   playbook?: string;
@@ -35,7 +36,7 @@ export function playCommand(ctx: CliContext, seams: CliSeams = {}): CommandModul
   return {
     command: "play [playbook]",
     describe: "run the plays of a playbook (Ansible-like)",
-    builder: (y: Argv) => playOptions(y) as unknown as Argv<PlayArgs>,
+    builder: (y: Argv) => playOptions(y).epilogue(SPOTINST_RATE_LIMIT_HELP) as unknown as Argv<PlayArgs>,
     handler: (args) => runPlay(args, ctx, seams.play),
   };
 }

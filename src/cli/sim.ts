@@ -14,7 +14,7 @@ export interface SimArgs {
   latencyMs: number;
   faultRate: number;
   hangRate: number;
-  retryAfter: number;
+  rateLimit?: number;
   timeScale: number;
   seed: number;
   spotInterruption?: string[];
@@ -46,10 +46,11 @@ export function simCommand(ctx: CliContext): CommandModule<object, SimArgs> {
           default: 0,
           describe: "share of requests never answered (0-1)",
         })
-        .option("retry-after", {
+        .option("rate-limit", {
           type: "number",
-          default: 1,
-          describe: "Retry-After seconds sent with a 429",
+          describe:
+            "Spotinst requests allowed per 60 simulated s per route and method (default: the fleet's rate_limit, else 1000); " +
+            "over it: 429 with X-RateLimit-Reset, and a retry before the reset blocks the route for another 60 s",
         })
         .option("time-scale", {
           type: "number",
@@ -121,7 +122,7 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
   check("latency-ms", args.latencyMs, 0, 600_000);
   check("fault-rate", args.faultRate, 0, 1);
   check("hang-rate", args.hangRate, 0, 1);
-  check("retry-after", args.retryAfter, 0, 3600);
+  if (args.rateLimit !== undefined) check("rate-limit", args.rateLimit, 1, 1_000_000, true);
   check("time-scale", args.timeScale, 0.001, 1_000_000);
   check("seed", args.seed, 0, 2 ** 32 - 1, true);
   if (!isLoopbackHost(args.host))
@@ -141,7 +142,7 @@ export function toSimulatorOptions(args: SimArgs): SimulatorOptions {
     latencyMs: args.latencyMs,
     faultRate: args.faultRate,
     hangRate: args.hangRate,
-    retryAfterSec: args.retryAfter,
+    ...(args.rateLimit !== undefined && { rateLimit: args.rateLimit }),
     timeScale: args.timeScale,
     seed: args.seed,
   };

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { awsSourceSchema } from "./aws-source.js";
+import { cacheConfigSchema } from "./cache-config.js";
 import { readYamlFile, validate, type YamlSource } from "./yaml.js";
 
 const globList = z
@@ -43,16 +44,18 @@ export const spotinstSourceSchema = z.strictObject({
   without_ip: z.enum(["skip", "keep"]).default("skip"),
   /** Include instances of non-stateful groups (from /status). */
   include_stateless: z.boolean().default(true),
-  /** Concurrent API requests. Spotinst rate-limits per route, so keep this small. */
+  /** Concurrent API requests; the rate-limit headers pace them, so more only helps below the limit. */
   concurrency: z.int().min(1).max(32).default(4),
   /** Request timeout, seconds. */
   timeout: z.number().positive().max(600).default(30),
-  /** Retries of a failed request (429, 5xx, timeouts, network errors), with exponential backoff. */
+  /** The whole fetch must end within this many seconds, rate-limit waits included. */
+  deadline: z.number().positive().max(86_400).default(120),
+  /** Retries of a request that failed (5xx, timeouts, network errors), with exponential backoff. 429s wait for their Reset instead. */
   retry: z
     .strictObject({
-      /** Attempts in total, the first included. */
+      /** Attempts in total, the first included (429s not counted). */
       attempts: z.int().min(1).max(20).default(6),
-      /** Give up once this many seconds have passed since the first attempt. */
+      /** Give up on one request once this many seconds have passed since its first attempt. */
       max_time: z.number().positive().max(3600).default(120),
     })
     .default({ attempts: 6, max_time: 120 }),
@@ -104,13 +107,7 @@ export const inventoryConfigSchema = z.strictObject({
   keyed_groups: z.array(keyedGroupSchema).default([]),
   /** Extra hostvars: name → template (Handlebars or Jinja) over the host's vars; a literal is fine. */
   compose: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  cache: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** Seconds. */
-      ttl: z.number().min(0).default(300),
-    })
-    .default({ enabled: true, ttl: 300 }),
+  cache: cacheConfigSchema,
   /** Sections other commands read (validated by them). */
   roster: z.record(z.string(), z.unknown()).optional(),
   watch: z.record(z.string(), z.unknown()).optional(),

@@ -8,13 +8,31 @@ import { regionSchema } from "./aws-source.js";
 import { inventoryConfigSchema } from "./inventory-config.js";
 import { readYamlFile, validate } from "./yaml.js";
 
+/** Vars from the config reach plays as data (like -e): a template in them would stay literal text. */
+const dataVars = z.record(z.string(), z.unknown()).superRefine((vars, ctx) => {
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === "string" && /\{\{|\{%/.test(v)) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: "vars here are values, not templates: put templates in the play's own vars",
+      });
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, i]);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    }
+  };
+  for (const [k, v] of Object.entries(vars)) walk(v, [k]);
+});
+
 const playRef = z
   .union([
     z.string().min(1),
     z.strictObject({
       playbook: z.string().min(1),
       /** Extra vars for this play (over `watch.vars`, under the event's own vars). */
-      vars: z.record(z.string(), z.unknown()).default({}),
+      vars: dataVars.default({}),
     }),
   ])
   .transform((v) => (typeof v === "string" ? { playbook: v, vars: {} } : v));
@@ -82,7 +100,7 @@ export const watchSchema = z
     /** Seconds in-flight plays may take to finish after SIGTERM before they are stopped. */
     grace_period: z.number().min(0).max(86400).default(600),
     /** Extra vars for every play (under each play's own and the event's vars). */
-    vars: z.record(z.string(), z.unknown()).default({}),
+    vars: dataVars.default({}),
   })
   .superRefine((w, ctx) => {
     if ((w.queue_url === undefined) === (w.queue_name === undefined)) {

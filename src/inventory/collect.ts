@@ -7,12 +7,15 @@ import {
 } from "../config/inventory-config.js";
 import { ExitCode, RemoteError, RollcallError } from "../errors.js";
 import { buildInventory } from "./build.js";
+import type { CacheRun, LeanInputs } from "./collect-cache.js";
 import { createComposer, createKeyEvaluator } from "./compose.js";
 import type { HostRecord, Inventory, InventoryNote } from "./model.js";
 import { awsSource } from "./sources/aws.js";
 import { spotinstSource } from "./sources/spotinst.js";
 import { staticSource } from "./sources/static.js";
 import type { InventorySource, SourceContext } from "./sources/types.js";
+
+export type { LeanInputs } from "./collect-cache.js";
 
 export interface InventoryContext {
   env: Record<string, string | undefined>;
@@ -25,6 +28,13 @@ export interface InventoryContext {
   signal?: AbortSignal;
   /** Told which cache entries the inventory came from, so a recycle can invalidate them. */
   onCacheKeys?: (keys: string[]) => void;
+  /**
+   * Told how to invalidate those entries in the store this config uses (the directory or
+   * Redis); prefer it over reopening the directory from onCacheKeys.
+   */
+  onCacheInvalidator?: (invalidate: () => Promise<void>) => void;
+  /** Told what the built output depends on, when it may be cached for the lean path. */
+  onLeanInputs?: (inputs: LeanInputs) => void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each source has its own config and raw types
@@ -47,22 +57,23 @@ export async function collectInventory(
   ctx: InventoryContext,
 ): Promise<{ inventory: Inventory; records: HostRecord[]; cacheKeys: string[] }> {
   const note = ctx.note ?? (() => {});
-  const sctx: SourceContext = { env: ctx.env, homeDir: ctx.homeDir, note, signal: ctx.signal };
-  const cache = config.cache.enabled ? await openCache(ctx.cacheDir) : undefined;
-  const cacheKeys: string[] = [];
+  const run = config.cache.enabled ? await openCacheRun(config, ctx, note) : undefined;
+  const sctx: SourceContext = { env: run?.env ?? ctx.env, homeDir: ctx.homeDir, note, signal: ctx.signal };
   try {
     const perSource = await Promise.all(
-      config.sources.map((source, i) =>
-        collectSource(source, sourceLabel(source, i), config, sctx, cache, ctx, cacheKeys),
-      ),
+      config.sources.map((source, i) => collectSource(source, sourceLabel(source, i), sctx, run)),
     );
+    const cacheKeys = run?.keys() ?? [];
     ctx.onCacheKeys?.(cacheKeys);
+    if (run) ctx.onCacheInvalidator?.(run.invalidator());
     const records = perSource.flat();
-    const compose = await createComposer(config.compose, configFile, ctx.env);
+    // Templates may read the environment too: through the recording view, so the cached built
+    // output is keyed by what they read.
+    const compose = await createComposer(config.compose, configFile, sctx.env);
     const evaluateKey = await createKeyEvaluator(
       config.keyed_groups.map((k) => k.key),
       configFile,
-      ctx.env,
+      sctx.env,
     );
     const { inventory, notes } = buildInventory(records, {
       hostnames: config.hostnames,
@@ -73,50 +84,41 @@ export async function collectInventory(
       evaluateKey,
     });
     for (const n of notes) note(n);
+    const lean = run?.leanInputs();
+    if (lean) ctx.onLeanInputs?.(lean);
     return { inventory, records, cacheKeys };
   } finally {
-    await cache?.close();
+    await run?.close();
   }
 }
 
-type Cache = Awaited<ReturnType<typeof openCache>>;
-
-async function openCache(dir: string) {
-  const { openSourceCache } = await import("../cache/source-cache.js");
-  return openSourceCache({ dir });
+async function openCacheRun(
+  config: InventoryConfig,
+  ctx: InventoryContext,
+  note: (n: InventoryNote) => void,
+): Promise<CacheRun> {
+  const { openCacheRun } = await import("./collect-cache.js");
+  return openCacheRun(config, ctx, note);
 }
 
 async function collectSource(
   source: SourceConfig,
   label: string,
-  config: InventoryConfig,
   sctx: SourceContext,
-  cache: Cache | undefined,
-  ctx: InventoryContext,
-  cacheKeys: string[],
+  run: CacheRun | undefined,
 ): Promise<HostRecord[]> {
   const impl = SOURCES[source.type];
   if (!impl) throw new RollcallError(`source ${label}: unsupported type ${source.type}`, ExitCode.usage);
   try {
     // The static source has nothing remote to cache.
-    const cacheable = cache && source.type !== "static" && config.cache.ttl > 0;
-    let key: string | undefined;
-    let raw: unknown;
-    if (cacheable) {
-      const { cacheKey } = await import("../cache/source-cache.js");
-      key = cacheKey({ type: source.type, ...(await impl.cacheIdentity(source, sctx)) });
-      cacheKeys.push(key);
-      if (!ctx.refreshCache) raw = await cache.get(key);
-    }
-    if (raw === undefined) {
-      raw = await impl.fetch(source, sctx);
-      if (cacheable && key) await cache.set(key, raw, config.cache.ttl * 1000);
-    } else {
-      sctx.note({ level: "verbose", message: `source ${label}: from cache` });
-    }
+    const raw =
+      run && source.type !== "static"
+        ? await run.obtain(impl, source, label, sctx)
+        : await impl.fetch(source, sctx);
     return impl.toHosts(raw, source, sctx);
   } catch (err) {
     if (source.optional && err instanceof RemoteError) {
+      run?.spoilLean();
       sctx.note({ level: "warn", message: `optional source ${label} failed, skipped: ${err.message}` });
       return [];
     }

@@ -66,4 +66,6 @@ export interface Inventory {
 export interface InventoryNote {
   level: "verbose" | "warn";
   message: string;
+  /** A wait this long starts now (rate limiting): a terminal may show a countdown. */
+  waitMs?: number;
 }

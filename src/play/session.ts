@@ -4,6 +4,7 @@
 // close the journal. `cli/play.ts` and `rollcall watch` call it. It never prints, exits or reads
 // process.env: events go to `io.report`, warnings to `io.note`, and the outcome is returned as data.
 import { resolve } from "node:path";
+import { describeRateLimitWait } from "../cloud/spotinst/rate-limit.js";
 import { ExitCode, InputError } from "../errors.js";
 import { createSshConnector } from "./connection/ssh.js";
 import type { PlayEvent, PlayResult } from "./events.js";
@@ -229,6 +230,10 @@ async function execute(
       if (verbosity < 2) return;
       const message = `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts})`;
       io.note({ level: "info", message });
+    },
+    // -v: one line per rate-limit wait (the client paces itself; this says why it is slow).
+    onRateLimitWait: (w) => {
+      if (verbosity >= 1) io.note({ level: "info", message: `spotinst: ${describeRateLimitWait(w)}` });
     },
   });
   try {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { type Parsed, parseYaml, readYamlFile, validate, type YamlSource } from "../config/yaml.js";
 import { awsFleetSchema, defaultAwsFleet } from "./aws/fleet.js";
+import { rateLimitSchema } from "./spotinst/rate-limit-schema.js";
 
 /** Simulated seconds; capped so a typo cannot schedule a timer past Node's 24.8-day limit. */
 const seconds = z.number().min(0).max(86_400);
@@ -23,7 +24,8 @@ const timingsSchema = z.strictObject({
     .preprocess(
       // A single number is the whole recycle: one third stopping the old instance, two thirds starting the new.
       (v) => (typeof v === "number" ? { stop: v / 3, start: (v * 2) / 3 } : v),
-      z.strictObject({ stop: seconds.optional(), start: seconds.optional() }),
+      // `paused`: how long the long walk shows PAUSED between stopping and starting.
+      z.strictObject({ stop: seconds.optional(), paused: seconds.optional(), start: seconds.optional() }),
     )
     .optional(),
   pause: seconds.optional(),
@@ -63,6 +65,14 @@ const groupSchema = z.strictObject({
   ports: z.array(portSchema).default([]),
   listen: z.boolean().default(true),
   timings: timingsSchema.optional(),
+  /**
+   * short: ACTIVE → RECYCLING → ACTIVE. long: every documented state — the initiating one
+   * (RECYCLE, PAUSE, …) while the action is accepted, and a recycle as a pause then a resume
+   * (RECYCLE → RECYCLING → PAUSED → RESUMING → ACTIVE).
+   */
+  state_walk: z.enum(["short", "long"]).default("short"),
+  /** A DEALLOCATED SSI drops out of the list instead of staying in it. */
+  drop_deallocated: z.boolean().default(false),
   count: z.number().int().min(0).max(50_000).optional(),
   instances: z.array(instanceSchema).optional(),
 });
@@ -79,6 +89,8 @@ export const fleetSchema = z
   .strictObject({
     accounts: z.array(accountSchema).min(1, "expected at least one account"),
     timings: timingsSchema.optional(),
+    /** Spotinst requests per 60 s per organisation × route × method (Spot does not publish its own). */
+    rate_limit: rateLimitSchema.optional(),
     // Owned by the AWS part of the simulator (src/sim/aws/); passed through untouched.
     aws: z.unknown().optional(),
   })
@@ -97,6 +109,8 @@ export type FleetTimingsInput = z.output<typeof timingsSchema>;
 export interface Timings {
   accept: number;
   recycleStop: number;
+  /** PAUSED inside a recycle (long walk only). */
+  recyclePaused: number;
   recycleStart: number;
   pause: number;
   resume: number;
@@ -107,6 +121,7 @@ export interface Timings {
 export const DEFAULT_TIMINGS: Readonly<Timings> = {
   accept: 2,
   recycleStop: 20,
+  recyclePaused: 150,
   recycleStart: 40,
   pause: 20,
   resume: 40,
@@ -121,6 +136,7 @@ export function resolveTimings(fleet: Pick<Fleet, "timings">, group: Pick<FleetG
     if (!t) continue;
     out.accept = t.accept ?? out.accept;
     out.recycleStop = t.recycle?.stop ?? out.recycleStop;
+    out.recyclePaused = t.recycle?.paused ?? out.recyclePaused;
     out.recycleStart = t.recycle?.start ?? out.recycleStart;
     out.pause = t.pause ?? out.pause;
     out.resume = t.resume ?? out.resume;
@@ -253,6 +269,8 @@ export const DEFAULT_FLEET_INPUT: FleetInput = {
   ],
   aws: defaultAwsFleet,
 };
+
+export { resolveRateLimit } from "./spotinst/rate-limit-schema.js";
 
 export function defaultFleet(): Fleet {
   return fleetSchema.parse(DEFAULT_FLEET_INPUT);

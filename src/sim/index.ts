@@ -9,7 +9,7 @@ import { createClock } from "./core/clock.js";
 import { createFaultPlan } from "./core/faults.js";
 import { createListenerPool } from "./core/listeners.js";
 import type { SimShared, TimelineEvent } from "./core/shared.js";
-import { defaultFleet, type Fleet } from "./fleet.js";
+import { defaultFleet, type Fleet, resolveRateLimit } from "./fleet.js";
 import { type SpotinstStats, startSpotinstServer } from "./spotinst/server.js";
 import { createSpotinstWorld, type SimIncident, type SpotinstWorld } from "./spotinst/world.js";
 
@@ -34,8 +34,12 @@ export interface SimulatorOptions {
   faultRate?: number;
   /** Probability (0–1) that a request is never answered. */
   hangRate?: number;
-  /** Retry-After seconds sent with a 429. Default 1. */
-  retryAfterSec?: number;
+  /**
+   * Spotinst requests allowed per 60 simulated seconds per organisation × route × method: the
+   * default for every route (the fleet's per-route `rate_limit.routes` still apply). Default: the
+   * fleet's `rate_limit`, else 1000.
+   */
+  rateLimit?: number;
   /** Simulated ms per real ms. Default 1. */
   timeScale?: number;
   /** Seed for ids and fault sequences. Default 1. */
@@ -88,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const server = await startSpotinstServer(shared, world, {
       port: options.spotinstPort ?? 0,
       logRequests: options.logRequests,
+      rateLimit: resolveRateLimit(fleet, options.rateLimit),
     });
     const [account] = fleet.accounts;
     parts.push({
@@ -127,10 +132,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 /** The pieces both fakes share: scaled clock, address allocator, listeners, faults, timeline. */
 export function createSimShared(
-  options: Pick<
-    SimulatorOptions,
-    "host" | "latencyMs" | "faultRate" | "hangRate" | "retryAfterSec" | "timeScale" | "seed"
-  >,
+  options: Pick<SimulatorOptions, "host" | "latencyMs" | "faultRate" | "hangRate" | "timeScale" | "seed">,
   ips: IpAllocator = createIpAllocator(),
 ): SimShared {
   const clock = createClock(options.timeScale ?? 1);
@@ -149,7 +151,6 @@ export function createSimShared(
     faults: createFaultPlan({
       rate: options.faultRate ?? 0,
       hangRate: options.hangRate ?? 0,
-      retryAfterSec: options.retryAfterSec ?? 1,
       seed: options.seed ?? 1,
     }),
     latencyMs: options.latencyMs ?? 0,
@@ -180,7 +181,7 @@ function checkOptions(o: SimulatorOptions): void {
   range("latencyMs", o.latencyMs, 0, 600_000);
   range("faultRate", o.faultRate, 0, 1);
   range("hangRate", o.hangRate, 0, 1);
-  range("retryAfterSec", o.retryAfterSec, 0, 3600);
+  range("rateLimit", o.rateLimit, 1, 1_000_000, true);
   range("timeScale", o.timeScale, 0.001, 1_000_000);
   range("seed", o.seed, 0, 2 ** 32 - 1, true);
   if (problems.length > 0) throw new UsageError(problems.map((message) => ({ message })));

@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createSpotinstApi,
+  type RateLimitWait,
   type SpotinstApiOptions,
   type SpotinstRetryInfo,
 } from "../../src/cloud/spotinst/api.js";
-import { parseRetryAfter } from "../../src/cloud/spotinst/retry.js";
 import { InterruptedError, RemoteError } from "../../src/errors.js";
 
 const TOKEN = "tok-SECRET-7f3a9c1e5b";
@@ -87,15 +87,30 @@ const ssi = { id: "ssi-1", instanceId: "i-1", privateIp: "127.0.0.11", state: "A
 
 function client(url: string, extra: Partial<SpotinstApiOptions> = {}) {
   const retries: SpotinstRetryInfo[] = [];
+  const waits: RateLimitWait[] = [];
   const api = createSpotinstApi({
     baseUrl: url,
     credentials: { token: TOKEN, accountId: ACCOUNT },
     timeoutMs: 2000,
     onRetry: (info) => retries.push(info),
+    onRateLimitWait: (w) => waits.push(w),
     ...extra,
     retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 4, maxElapsedMs: 10_000, ...extra.retry },
   });
-  return { api, retries };
+  return { api, retries, waits };
+}
+
+/** Spot's documented 429 (its API administration page): `data`, no `errors[]`, the three headers. */
+function spot429(res: ServerResponse, reset: string) {
+  reply(
+    res,
+    429,
+    {
+      request: { id: "req-429", url: "/x", method: "GET", timestamp: "2025-06-30T11:45:44.765Z" },
+      response: { status: { code: 429, message: "Too Many Requests" }, data: "Rate limit exceeded" },
+    },
+    { "x-ratelimit-limit": "3", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset },
+  );
 }
 
 async function failure(promise: Promise<unknown>): Promise<RemoteError> {
@@ -175,29 +190,70 @@ describe("spotinst client: requests", () => {
 });
 
 describe("spotinst client: retries", () => {
-  it("retries a 429 honouring Retry-After (capped by maxDelayMs), then succeeds", async () => {
+  it("waits X-RateLimit-Reset after Spot's documented 429, once per wait, and never counts it as an attempt", async () => {
+    const arrivals: number[] = [];
     const server = await startServer((_req, res, n) => {
-      if (n === 1) return reply(res, 429, envelope(undefined, { code: 429 }), { "retry-after": "0" });
-      if (n === 2) {
-        return reply(res, 429, envelope(undefined, { code: 429 }), {
-          "retry-after": "3600",
-          "x-ratelimit-remaining": "0",
-        });
-      }
+      arrivals.push(Date.now());
+      if (n <= 2) return spot429(res, "0.2");
       reply(res, 200, envelope([ssi]));
     });
-    const { api, retries } = client(server.url, { retry: { baseDelayMs: 1000, maxDelayMs: 40 } });
+    const { api, retries, waits } = client(server.url, { retry: { maxAttempts: 1 } });
     expect(await api.listStatefulInstances("sig-1")).toEqual([ssi]);
-    expect(retries.map((r) => [r.status, r.delayMs])).toEqual([
-      [429, 0],
-      [429, 40],
-    ]);
-    expect(retries[1]).toMatchObject({
-      attempt: 2,
-      rateLimitRemaining: 0,
-      operation: "GET /aws/ec2/group/sig-1/statefulInstance",
+    expect(server.seen).toHaveLength(3);
+    // Never back before the Reset it was given (200 ms, plus 2–10 % and 5 ms).
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(200);
+    expect(arrivals[2]! - arrivals[1]!).toBeGreaterThanOrEqual(200);
+    expect(retries).toEqual([]);
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toMatchObject({
+      route: "GET /aws/ec2/group/{id}/statefulInstance",
+      reason: "throttled",
+      limit: 3,
     });
-    expectNoToken(retries);
+    expect(waits[0]!.waitMs).toBeGreaterThanOrEqual(200);
+    expectNoToken(waits);
+  });
+
+  it("recognises a rate-limited answer by its body too (HTTP 200 carrying status 429)", async () => {
+    const server = await startServer((_req, res, n) =>
+      n === 1
+        ? reply(
+            res,
+            200,
+            {
+              request: { id: "r" },
+              response: { status: { code: 429, message: "Too Many Requests" }, data: "Rate limit exceeded" },
+            },
+            { "x-ratelimit-reset": "0.05" },
+          )
+        : reply(res, 200, envelope([ssi])),
+    );
+    const { api, waits } = client(server.url);
+    expect(await api.listStatefulInstances("sig-1")).toEqual([ssi]);
+    expect(waits.map((w) => w.reason)).toEqual(["throttled"]);
+  });
+
+  it("fails at once, in numbers, when the Reset is past the call's deadline", async () => {
+    const server = await startServer((_req, res) => spot429(res, "60"));
+    const { api } = client(server.url, { retry: { maxElapsedMs: 5_000 } });
+    const started = Date.now();
+    const err = await failure(api.listGroups());
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(server.seen).toHaveLength(1);
+    expect(err.data.status).toBe(429);
+    // 60 s, plus 2–10 % jitter, plus a second because "60" may have been rounded down.
+    expect(err.data.apiMessage).toMatch(
+      /^rate limited on GET \/aws\/ec2\/group: the next request is allowed in 6[2-8] s, after this call's deadline \(5 s\)$/,
+    );
+    expectNoToken(err);
+  });
+
+  it("backs off from 5 s when a 429 has no Reset header", async () => {
+    const server = await startServer((_req, res) => reply(res, 429, "Too Many Requests"));
+    const { api } = client(server.url, { retry: { maxElapsedMs: 1_000 } });
+    const err = await failure(api.listGroups());
+    expect(server.seen).toHaveLength(1);
+    expect(err.data.apiMessage).toMatch(/the next request is allowed in [56] s/);
   });
 
   it.each([500, 502, 503])("retries HTTP %i, then succeeds", async (status) => {
@@ -210,7 +266,7 @@ describe("spotinst client: retries", () => {
     expect(retries.map((r) => r.status)).toEqual([status, status]);
   });
 
-  it("retries a 400 envelope whose error code is Throttling", async () => {
+  it("treats a 400 envelope whose error code is Throttling as rate limiting", async () => {
     const server = await startServer((_req, res, n) =>
       n === 1
         ? reply(
@@ -221,18 +277,14 @@ describe("spotinst client: retries", () => {
               errors: [{ code: "Throttling", message: "Rate exceeded" }],
               id: "req-t",
             }),
+            { "x-ratelimit-reset": "0.05" },
           )
         : reply(res, 200, envelope([ssi])),
     );
-    const { api, retries } = client(server.url);
+    const { api, retries, waits } = client(server.url);
     expect(await api.listStatefulInstances("sig-1")).toEqual([ssi]);
-    expect(retries).toHaveLength(1);
-    expect(retries[0]).toMatchObject({
-      status: 400,
-      code: "Throttling",
-      requestId: "req-t",
-      reason: "Rate exceeded",
-    });
+    expect(retries).toHaveLength(0);
+    expect(waits).toMatchObject([{ reason: "throttled" }]);
   });
 
   it("cuts a hung request at timeoutMs and retries it", async () => {
@@ -264,11 +316,11 @@ describe("spotinst client: retries", () => {
     const server = await startServer((_req, res) =>
       reply(
         res,
-        429,
+        503,
         envelope(undefined, {
-          code: 429,
-          id: "req-429",
-          errors: [{ code: "RequestLimitExceeded", message: "Request limit exceeded" }],
+          code: 503,
+          id: "req-503",
+          errors: [{ code: "SERVICE_UNAVAILABLE", message: "Service unavailable" }],
         }),
       ),
     );
@@ -279,11 +331,11 @@ describe("spotinst client: retries", () => {
     expect(err.data).toMatchObject({
       service: "spotinst",
       operation: "GET /aws/ec2/group",
-      status: 429,
-      code: "RequestLimitExceeded",
-      requestId: "req-429",
+      status: 503,
+      code: "SERVICE_UNAVAILABLE",
+      requestId: "req-503",
     });
-    expect(err.data.apiMessage).toMatch(/^Request limit exceeded \(gave up after 3 attempts in \d+\.\d s\)$/);
+    expect(err.data.apiMessage).toMatch(/^Service unavailable \(gave up after 3 attempts in \d+\.\d s\)$/);
     expect(err.exitCode).toBe(3);
     expectNoToken(err, retries);
   });
@@ -413,16 +465,5 @@ describe("spotinst client: failures that are not retried", () => {
     const pending = api.listGroups();
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toBeInstanceOf(InterruptedError);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  it("reads delta-seconds and HTTP-dates", () => {
-    const now = Date.parse("2026-01-01T00:00:00Z");
-    expect(parseRetryAfter("7", now)).toBe(7000);
-    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5000);
-    expect(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now)).toBe(0);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });

@@ -26,6 +26,8 @@ describe("loadInventoryConfig", () => {
       states: ["ACTIVE"],
       concurrency: 4,
       timeout: 30,
+      deadline: 120,
+      retry: { attempts: 6, max_time: 120 },
       groups: { include: ["*"] },
     });
     expect(config.hostnames).toEqual(["private-ip", "instance-id", "ssi-id"]);

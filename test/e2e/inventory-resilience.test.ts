@@ -16,7 +16,7 @@ let config: string;
 let token: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 1000, retryAfterSec: 1 });
+  sim = await startSimulator({ timeScale: 1000 });
   token = sim.env.SPOTINST_API_TOKEN!;
   home = await mkdtemp(join(tmpdir(), "rollcall-resil-"));
   config = join(home, "inv.yml");

@@ -36,7 +36,6 @@ const ARGS: SimArgs = {
   latencyMs: 0,
   faultRate: 0,
   hangRate: 0,
-  retryAfter: 1,
   timeScale: 1000,
   seed: 1,
 };
@@ -50,6 +49,26 @@ const parseEnv = (out: string) =>
   );
 
 describe("runSim in-process", () => {
+  it("--rate-limit N limits every route to N requests per simulated minute", async () => {
+    const ctx = fakeContext();
+    let stop = () => {};
+    const stopped = new Promise<void>((r) => {
+      stop = r;
+    });
+    const running = runSim({ ...ARGS, rateLimit: 2, timeScale: 1 }, ctx, stopped);
+    await vi_waitFor(() => ctx.out.endsWith("ready\n"));
+    const env = parseEnv(ctx.out);
+    const get = () =>
+      fetch(`${env.SPOTINST_API_URL}/aws/ec2/group?accountId=${env.SPOTINST_ACCOUNT_ID}`, {
+        headers: { authorization: `Bearer ${env.SPOTINST_API_TOKEN}` },
+      });
+    const answers = [await get(), await get(), await get()];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 429]);
+    expect(answers[2]!.headers.get("x-ratelimit-limit")).toBe("2");
+    stop();
+    await running;
+  });
+
   it("prints the env, then ready, serves until stopped, then closes", async () => {
     const ctx = fakeContext();
     let stop = () => {};
@@ -80,6 +99,10 @@ describe("argument and fleet errors (exit 2, one line)", () => {
     [["--port", "abc"], /--port must be an integer from 0 to 65535, got not a number/],
     [["--host", "0.0.0.0"], /--host must be an IPv4 address in 127\.0\.0\.0\/8/],
     [["--fault-rate", "0.6", "--hang-rate", "0.6"], /must not exceed 1/],
+    [["--rate-limit", "0"], /^rollcall: --rate-limit must be an integer from 1 to 1000000, got 0\n$/],
+    [["--rate-limit", "2.5"], /--rate-limit must be an integer/],
+    // Gone: Spot sends X-RateLimit-Reset, never Retry-After.
+    [["--retry-after", "1"], /Unknown arguments?: retry-after/],
   ])("sim %j", async (args, message) => {
     const ctx = fakeContext();
     expect(await runCli(["sim", ...args], ctx)).toBe(2);

@@ -1,4 +1,4 @@
-// Faults as a client sees them: 429 with Retry-After, 5xx envelopes and a proxy's HTML page,
+// Faults as a client sees them: 429 in Spot's shape, 5xx envelopes and a proxy's HTML page,
 // requests that never get an answer, and added latency.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Simulator } from "../../src/sim/index.js";
@@ -12,19 +12,25 @@ afterEach(async () => {
 });
 
 describe("injected faults", () => {
-  it("throttles with 429, Retry-After and RequestLimitExceeded", async () => {
-    sim = await startTestSim({ retryAfterSec: 7 });
+  it("throttles with Spot's documented 429: rate-limit headers, data string, no errors[]", async () => {
+    sim = await startTestSim();
     sim.shared.faults.inject("throttle", 1, "/statefulInstance");
     const r = await call(sim, `/aws/ec2/group/${KAFKA}/statefulInstance`);
     expect(r.status).toBe(429);
-    expect(r.headers.get("retry-after")).toBe("7");
+    expect(r.headers.get("retry-after")).toBeNull();
+    expect(r.headers.get("x-ratelimit-limit")).toBe("1000");
     expect(r.headers.get("x-ratelimit-remaining")).toBe("0");
-    expect(r.json.response.status.code).toBe(429);
-    expect(r.json.response.errors).toEqual([{ code: "RequestLimitExceeded", message: expect.any(String) }]);
+    // The first injected throttle blocks its route for 3 simulated s: 0.003 s at time scale 1000.
+    expect(r.headers.get("x-ratelimit-reset")).toBe("0.003");
+    expect(r.json.response).toEqual({
+      status: { code: 429, message: "Too Many Requests" },
+      data: "Rate limit exceeded",
+    });
     expect(r.json.request.id).toBeTruthy();
-    // Only the matching route, only once.
-    expect((await call(sim, `/aws/ec2/group/${KAFKA}/statefulInstance`)).status).toBe(200);
     expect(sim.spotinstStats.faults.throttle).toBe(1);
+    expect(sim.spotinstStats.throttledByRoute).toEqual({
+      "GET /aws/ec2/group/{groupId}/statefulInstance": 1,
+    });
   });
 
   it("fails with a 5xx envelope, before auth (the gateway fails, not the API)", async () => {

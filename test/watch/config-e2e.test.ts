@@ -1,11 +1,10 @@
-// `rollcall watch -c FILE` with a bad `watch:` section: exit 2 and the same one-line
+// `rollcall watch -c FILE` with a bad `watch:` section: exit 4 and the same one-line
 // `file:line:col: …` errors as the other config files, before anything connects to AWS.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadInventoryConfig } from "../../src/config/inventory-config.js";
-import { ExitCode } from "../../src/errors.js";
 import { runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rollcall-watch-config-"));
@@ -74,6 +73,12 @@ const CASES: { name: string; yaml: string; error: RegExp; code?: number }[] = [
     error: /watch\.yml:3:34: unknown option "varz" in watch\.on_launch \(did you mean "vars"\?\)$/,
   },
   {
+    name: "a template in vars",
+    yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: { playbook: ok.yml, vars: { url: "http://{{ ansible_host }}" } }\n`,
+    error:
+      /watch\.yml:3:47: watch\.on_launch\.vars\.url: vars here are values, not templates: put templates in the play's own vars$/,
+  },
+  {
     name: "no watch section",
     yaml: "sources: []\n",
     error: /watch\.yml:1:1: no watch: section/,
@@ -82,7 +87,7 @@ const CASES: { name: string; yaml: string; error: RegExp; code?: number }[] = [
     name: "missing playbook",
     yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: nope.yml\n`,
     error: /nope\.yml: no such file/,
-    code: ExitCode.error,
+    code: 1,
   },
   {
     name: "playbook naming an undefined variable",
@@ -92,13 +97,14 @@ const CASES: { name: string; yaml: string; error: RegExp; code?: number }[] = [
 ];
 
 describe("rollcall watch: config errors", () => {
-  it.each(CASES)("$name", async ({ yaml, error, code }) => {
+  // A file that does not validate exits 4 (as ansible-playbook's parser errors), one that cannot
+  // be read 1: docs/exit-codes.md.
+  it.each(CASES)("$name", async ({ yaml, error, code = 4 }) => {
     const file = join(dir, "watch.yml");
     writeFileSync(file, yaml);
     // No AWS settings at all: a config error must stop it before any client is made.
     const r = await runCli(["watch", "-c", file], { HOME: dir }, dir);
-    // A file that does not parse or validate: ansible-playbook's 4; a missing one: 1.
-    expect(r.code).toBe(code ?? ExitCode.badInput);
+    expect(r.code).toBe(code);
     const lines = r.stderr.split("\n").filter(Boolean);
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^rollcall: /);
@@ -108,7 +114,7 @@ describe("rollcall watch: config errors", () => {
 
   it("wants a config file", async () => {
     const r = await runCli(["watch"], { HOME: dir }, dir);
-    expect(r.code).toBe(ExitCode.usage);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe("rollcall: watch: name the config file with -c FILE (or set ROLLCALL_CONFIG)\n");
   });
 

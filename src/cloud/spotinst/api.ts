@@ -1,24 +1,28 @@
-// The Spotinst REST seam: one axios instance, bounded concurrency, retries with backoff, and every
-// failure turned into a RemoteError that never carries the token. Callers get wire types back.
+// The Spotinst REST seam: one axios instance, bounded concurrency, pacing by Spot's rate-limit
+// headers (rate-limit.ts), retries with backoff, and every failure turned into a RemoteError that
+// never carries the token. Callers get wire types back.
 //
-// Retries are a small hand loop rather than axios-retry: the budget is "maxAttempts AND
-// maxElapsedMs, counting the next delay", the verdict depends on the parsed envelope (a
-// `Throttling` code inside a 400), and a hung request is cut by our own per-attempt deadline.
-// axios-retry could only approximate the elapsed bound through a stateful retryCondition and would
-// still need the envelope parsing and a timeout reset; owning ~40 lines is clearer.
+// Retries are a small hand loop rather than axios-retry: a 429 waits for the route's Reset as
+// often as the call's deadline allows while other failures have an attempt budget, the verdict
+// depends on the parsed envelope (Spot's 429 body, a `Throttling` code inside a 400), and a hung
+// request is cut by our own per-attempt deadline. axios-retry would need all of that bolted on.
 import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import axios, { type AxiosInstance } from "axios";
 import pLimit from "p-limit";
-import { InterruptedError, RemoteError, UsageError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
+import { RateLimitDeadlineError, type RateLimitWait, sharedPacer } from "./rate-limit.js";
 import {
-  type AttemptFailure,
   type AttemptOutcome,
   computeDelay,
   defaultRetryPolicy,
   judgeResponse,
   judgeTransportError,
+  malformed,
+  pastDeadline,
   type RetryPolicy,
+  retryInfo,
+  type SpotinstRetryInfo,
   toRemoteError,
 } from "./retry.js";
 import type {
@@ -29,27 +33,12 @@ import type {
   StatefulInstance,
 } from "./types.js";
 
-export type { RetryPolicy } from "./retry.js";
+export { describeRateLimitWait, type RateLimitWait } from "./rate-limit.js";
+export type { RetryPolicy, SpotinstRetryInfo } from "./retry.js";
 
 export interface SpotinstCredentials {
   token: string;
   accountId: string;
-}
-
-/** What onRetry receives: enough for a -v line, nothing secret. */
-export interface SpotinstRetryInfo {
-  operation: string;
-  /** The attempt that just failed (1-based). */
-  attempt: number;
-  maxAttempts: number;
-  /** How long we wait before the next attempt. */
-  delayMs: number;
-  elapsedMs: number;
-  reason: string;
-  status?: number;
-  code?: string;
-  requestId?: string;
-  rateLimitRemaining?: number;
 }
 
 export interface SpotinstApiOptions {
@@ -62,22 +51,39 @@ export interface SpotinstApiOptions {
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
   onRetry?: (info: SpotinstRetryInfo) => void;
+  /** Once per wait for a route's rate limit (Remaining 0, or a 429): what -v shows. */
+  onRateLimitWait?: (wait: RateLimitWait) => void;
   /** Aborting cancels in-flight requests and backoff waits with an InterruptedError. */
   signal?: AbortSignal;
   /** Default `rollcall/<package version>`. */
   userAgent?: string;
 }
 
+/** Per call: when to give up waiting (rate-limit waits and retries). */
+export interface CallOptions {
+  /** Epoch ms. Default: now + retry.maxElapsedMs (120 s). */
+  deadlineAt?: number;
+  /** How an error names the deadline, e.g. "the inventory deadline (120 s, `deadline` in the config)". */
+  deadlineName?: string;
+  /** Told about each rate-limit wait of this call (besides the client's onRateLimitWait). */
+  onRateLimitWait?: (wait: RateLimitWait) => void;
+}
+
 export interface SpotinstApi {
   readonly baseUrl: string;
   readonly accountId: string;
-  listGroups(): Promise<SpotinstGroup[]>;
-  getGroup(groupId: string): Promise<SpotinstGroup>;
+  listGroups(o?: CallOptions): Promise<SpotinstGroup[]>;
+  getGroup(groupId: string, o?: CallOptions): Promise<SpotinstGroup>;
   /** GET /aws/ec2/group/{id}/status: instances of any group, stateful or not. */
-  getGroupStatus(groupId: string): Promise<SpotinstGroupInstance[]>;
-  listStatefulInstances(groupId: string): Promise<StatefulInstance[]>;
+  getGroupStatus(groupId: string, o?: CallOptions): Promise<SpotinstGroupInstance[]>;
+  listStatefulInstances(groupId: string, o?: CallOptions): Promise<StatefulInstance[]>;
   /** PUT …/statefulInstance/{ssiId}/{action}. Resolves once Spotinst accepted the action. */
-  statefulAction(groupId: string, ssiId: string, action: StatefulAction): Promise<{ requestId?: string }>;
+  statefulAction(
+    groupId: string,
+    ssiId: string,
+    action: StatefulAction,
+    o?: CallOptions,
+  ): Promise<{ requestId?: string }>;
 }
 
 export const DEFAULT_SPOTINST_URL = "https://api.spotinst.io";
@@ -94,6 +100,7 @@ export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
   const limit = pLimit(Math.max(1, options.concurrency ?? 4));
   const http = createHttp(baseUrl, token, options.userAgent ?? `rollcall/${packageVersion()}`);
+  const pacer = sharedPacer(baseUrl, token);
 
   async function attempt<T>(method: string, path: string): Promise<AttemptOutcome<T>> {
     const controller = new AbortController();
@@ -116,27 +123,63 @@ export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
     }
   }
 
-  // The limiter slot is held through the backoff waits on purpose: when the route is throttled,
+  // The concurrency slot is held through every wait on purpose: when a route is throttled,
   // queued calls must not fire into the same 60 s window and push its reset further out.
-  async function send<T>(method: "GET" | "PUT", path: string): Promise<SpotinstEnvelope<T>> {
+  async function send<T>(
+    method: "GET" | "PUT",
+    path: string,
+    template: string,
+    o: CallOptions = {},
+  ): Promise<SpotinstEnvelope<T>> {
     const operation = `${method} ${path}`;
+    const route = `${method} ${template}`;
     const started = Date.now();
-    for (let n = 1; ; n++) {
+    const deadlineAt = o.deadlineAt ?? started + policy.maxElapsedMs;
+    let failures = 0;
+    for (;;) {
       if (options.signal?.aborted) throw new InterruptedError();
-      const outcome = await attempt<T>(method, path);
+      const ticket = await pacer
+        .acquire(route, {
+          deadlineAt,
+          ...(options.signal && { signal: options.signal }),
+          listeners: [options.onRateLimitWait, o.onRateLimitWait].filter((f) => f !== undefined),
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof RateLimitDeadlineError)) throw err;
+          const name =
+            o.deadlineName ?? `this call's deadline (${Math.round((deadlineAt - started) / 1000)} s)`;
+          throw pastDeadline(operation, err, name);
+        });
+      let outcome: AttemptOutcome<T>;
+      try {
+        outcome = await attempt<T>(method, path);
+      } catch (err) {
+        pacer.settle(ticket, { answered: false, throttled: false });
+        throw err;
+      }
+      const rate = outcome.ok ? outcome.rate : outcome.failure.rate;
+      pacer.settle(ticket, {
+        answered: outcome.ok || outcome.failure.status !== undefined,
+        throttled: !outcome.ok && outcome.failure.throttled,
+        ...(rate && { headers: rate }),
+      });
       if (outcome.ok) return outcome.envelope;
       const { failure } = outcome;
+      // A 429 waits in the pacer (above) for the route's Reset; the deadline bounds it.
+      if (failure.throttled) continue;
+      failures++;
       const elapsed = Date.now() - started;
-      if (!failure.retryable || n >= policy.maxAttempts) throw toRemoteError(failure, operation, n, elapsed);
-      const delayMs = computeDelay(n, failure, policy);
-      if (elapsed + delayMs > policy.maxElapsedMs) throw toRemoteError(failure, operation, n, elapsed);
-      options.onRetry?.(retryInfo(operation, n, policy.maxAttempts, delayMs, elapsed, failure));
+      if (!failure.retryable || failures >= policy.maxAttempts)
+        throw toRemoteError(failure, operation, failures, elapsed);
+      const delayMs = computeDelay(failures, policy);
+      if (Date.now() + delayMs > deadlineAt) throw toRemoteError(failure, operation, failures, elapsed);
+      options.onRetry?.(retryInfo(operation, failures, policy.maxAttempts, delayMs, elapsed, failure));
       await wait(delayMs, options.signal);
     }
   }
 
-  async function listItems<T>(path: string): Promise<T[]> {
-    const envelope = await limit(() => send<T>("GET", path));
+  async function listItems<T>(path: string, template: string, o?: CallOptions): Promise<T[]> {
+    const envelope = await limit(() => send<T>("GET", path, template, o));
     const items = envelope.response.items;
     if (items === undefined || items === null) return [];
     if (!Array.isArray(items)) throw malformed(`GET ${path}`, envelope, "response.items is not a list");
@@ -146,23 +189,33 @@ export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
   return {
     baseUrl,
     accountId,
-    listGroups: () => listItems<SpotinstGroup>("/aws/ec2/group"),
-    async getGroup(groupId) {
+    listGroups: (o) => listItems<SpotinstGroup>("/aws/ec2/group", "/aws/ec2/group", o),
+    async getGroup(groupId, o) {
       const path = `/aws/ec2/group/${segment(groupId)}`;
-      const [group] = await listItems<SpotinstGroup>(path);
+      const [group] = await listItems<SpotinstGroup>(path, "/aws/ec2/group/{id}", o);
       if (!group) throw malformed(`GET ${path}`, undefined, `no group ${groupId} in the response`);
       return group;
     },
-    getGroupStatus: (groupId) =>
-      listItems<SpotinstGroupInstance>(`/aws/ec2/group/${segment(groupId)}/status`),
-    listStatefulInstances: (groupId) =>
-      listItems<StatefulInstance>(`/aws/ec2/group/${segment(groupId)}/statefulInstance`),
-    async statefulAction(groupId, ssiId, action) {
+    getGroupStatus: (groupId, o) =>
+      listItems<SpotinstGroupInstance>(
+        `/aws/ec2/group/${segment(groupId)}/status`,
+        "/aws/ec2/group/{id}/status",
+        o,
+      ),
+    // Every group's list shares one budget: Spot counts the templated route.
+    listStatefulInstances: (groupId, o) =>
+      listItems<StatefulInstance>(
+        `/aws/ec2/group/${segment(groupId)}/statefulInstance`,
+        "/aws/ec2/group/{id}/statefulInstance",
+        o,
+      ),
+    async statefulAction(groupId, ssiId, action, o) {
       if (!STATEFUL_ACTIONS.includes(action)) {
         throw new UsageError(`unknown stateful action "${action}" (expected ${STATEFUL_ACTIONS.join(", ")})`);
       }
       const path = `/aws/ec2/group/${segment(groupId)}/statefulInstance/${segment(ssiId)}/${action}`;
-      const envelope = await limit(() => send<never>("PUT", path));
+      const template = `/aws/ec2/group/{id}/statefulInstance/{ssiId}/${action}`;
+      const envelope = await limit(() => send<never>("PUT", path, template, o));
       const requestId = envelope.request?.id;
       return typeof requestId === "string" ? { requestId } : {};
     },
@@ -190,44 +243,12 @@ export function createSpotinstApi(options: SpotinstApiOptions): SpotinstApi {
   }
 }
 
-function retryInfo(
-  operation: string,
-  attempt: number,
-  maxAttempts: number,
-  delayMs: number,
-  elapsedMs: number,
-  failure: AttemptFailure,
-): SpotinstRetryInfo {
-  return {
-    operation,
-    attempt,
-    maxAttempts,
-    delayMs,
-    elapsedMs,
-    reason: failure.apiMessage,
-    ...(failure.status !== undefined && { status: failure.status }),
-    ...(failure.code !== undefined && { code: failure.code }),
-    ...(failure.requestId !== undefined && { requestId: failure.requestId }),
-    ...(failure.rateLimitRemaining !== undefined && { rateLimitRemaining: failure.rateLimitRemaining }),
-  };
-}
-
 async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
   try {
     await sleep(ms, undefined, signal ? { signal } : undefined);
   } catch {
     throw new InterruptedError();
   }
-}
-
-function malformed(operation: string, envelope: SpotinstEnvelope<unknown> | undefined, message: string) {
-  const requestId = envelope?.request?.id;
-  return new RemoteError({
-    service: "spotinst",
-    operation,
-    apiMessage: message,
-    ...(typeof requestId === "string" && { requestId }),
-  });
 }
 
 function segment(id: string): string {

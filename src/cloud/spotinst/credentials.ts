@@ -3,8 +3,8 @@
 // read only when a key is still missing, so a broken file never matters to a fully configured run.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse as parseIni } from "ini";
 import type { Issue } from "../../errors.js";
+import { type FileCredentials, type LoadResult, parseCredentialsText } from "./credentials-file.js";
 
 export interface ResolveSpotinstCredentialsInput {
   config: { token?: string | undefined; accountId?: string | undefined };
@@ -36,13 +36,6 @@ interface Found {
   from: string;
 }
 
-interface FileCredentials {
-  token?: string;
-  account?: string;
-  /** Keys a named INI profile borrowed from [default]. */
-  borrowed?: ("token" | "account")[];
-}
-
 export async function resolveSpotinstCredentials(
   input: ResolveSpotinstCredentialsInput,
 ): Promise<CredentialsResult> {
@@ -56,14 +49,18 @@ export async function resolveSpotinstCredentials(
   const profile = fromEnv(env, PROFILE_ENV)?.value ?? DEFAULT_PROFILE;
   const issues: Issue[] = [];
 
+  let missingProfile = "";
   if (!token || !account) {
     const loaded = await loadCredentialsFile(file, shownFile, profile, explicitFile?.from);
     if (loaded.ok) {
-      const { borrowed = [] } = loaded.value;
+      const { borrowed = [], flat } = loaded.value;
       const from = (key: "token" | "account") =>
-        `file ${shownFile} [${borrowed.includes(key) ? DEFAULT_PROFILE : profile}]`;
+        flat
+          ? `file ${shownFile}`
+          : `file ${shownFile} [${borrowed.includes(key) ? DEFAULT_PROFILE : profile}]`;
       if (!token && loaded.value.token) token = { value: loaded.value.token, from: from("token") };
       if (!account && loaded.value.account) account = { value: loaded.value.account, from: from("account") };
+      missingProfile = describeMissingProfile(loaded.value);
     } else {
       issues.push(loaded.issue);
     }
@@ -73,12 +70,12 @@ export async function resolveSpotinstCredentials(
   if (issues.length > 0) return { ok: false, issues };
   if (!token) {
     issues.push({
-      message: `no Spotinst API token: set token in the config, SPOTINST_API_TOKEN, or ${shownFile}`,
+      message: `no Spotinst API token: set token in the config, SPOTINST_API_TOKEN, or ${shownFile}${missingProfile}`,
     });
   }
   if (!account) {
     issues.push({
-      message: `no Spotinst account id: set accountId in the config, SPOTINST_ACCOUNT_ID, or account in ${shownFile}`,
+      message: `no Spotinst account id: set accountId in the config, SPOTINST_ACCOUNT_ID, or account in ${shownFile}${missingProfile}`,
     });
   }
   if (!token || !account) return { ok: false, issues };
@@ -105,7 +102,12 @@ function tildify(file: string, homeDir: string): string {
   return homeDir && file.startsWith(`${homeDir}/`) ? `~${file.slice(homeDir.length)}` : file;
 }
 
-type LoadResult = { ok: true; value: FileCredentials } | { ok: false; issue: Issue };
+function describeMissingProfile(value: FileCredentials): string {
+  const m = value.missingProfile;
+  if (!m) return "";
+  const has = m.available.length > 0 ? `; it has ${m.available.join(", ")}` : "";
+  return ` (the file has no profile "${m.profile}"${has})`;
+}
 
 async function loadCredentialsFile(
   file: string,
@@ -123,112 +125,11 @@ async function loadCredentialsFile(
     const why = code === "ENOENT" ? `does not exist (${explicitlyFrom})` : describeReadError(code);
     return { ok: false, issue: { message: `cannot read Spotinst credentials file ${shownFile}: ${why}` } };
   }
-  return text.trimStart().startsWith("{")
-    ? parseJsonCredentials(text, file, shownFile, profile)
-    : parseIniCredentials(text, file, shownFile, profile);
+  return parseCredentialsText(text, shownFile, profile);
 }
 
 function describeReadError(code: string | undefined): string {
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "EISDIR") return "it is a directory";
   return code ?? "unknown error";
-}
-
-/** Go SDK: a flat {"token","account"}. Python SDK (YAML, of which JSON is a subset): keyed by profile. */
-function parseJsonCredentials(text: string, file: string, shownFile: string, profile: string): LoadResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const pos = /position (\d+)/.exec(message);
-    const at = pos ? positionAt(text, Number(pos[1]), file) : undefined;
-    return {
-      ok: false,
-      issue: {
-        message: `malformed Spotinst credentials file ${shownFile}: not valid JSON (${message})`,
-        ...(at && { at }),
-      },
-    };
-  }
-  if (!isRecord(doc)) return notAnObject(shownFile);
-  if ("token" in doc || "account" in doc) return pickCredentials(doc, shownFile, "");
-  const section = doc[profile];
-  if (section === undefined) return { ok: true, value: {} };
-  if (!isRecord(section)) return notAnObject(shownFile, profile);
-  return pickCredentials(section, shownFile, ` profile "${profile}"`);
-}
-
-function pickCredentials(record: Record<string, unknown>, shownFile: string, where: string): LoadResult {
-  const value: FileCredentials = {};
-  for (const key of ["token", "account"] as const) {
-    const raw = record[key];
-    if (raw === undefined || raw === null) continue;
-    if (typeof raw !== "string") {
-      return {
-        ok: false,
-        issue: {
-          message: `malformed Spotinst credentials file ${shownFile}${where}: "${key}" must be a string`,
-        },
-      };
-    }
-    if (raw.trim()) value[key] = raw.trim();
-  }
-  return { ok: true, value };
-}
-
-function notAnObject(shownFile: string, profile?: string): LoadResult {
-  const what = profile ? `profile "${profile}"` : "the file";
-  return {
-    ok: false,
-    issue: { message: `malformed Spotinst credentials file ${shownFile}: ${what} must be a JSON object` },
-  };
-}
-
-/**
- * INI as the Go SDK reads it: `[profile]` sections with `token` and `account`; a named profile
- * missing a key borrows it from [default]. The `ini` package accepts any line, so lines that are
- * neither a section, a key=value, a comment nor blank are reported here with their line number.
- */
-function parseIniCredentials(text: string, file: string, shownFile: string, profile: string): LoadResult {
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    if (/^\[[^\]]+\]$/.test(line) || /^[^=[\]]+=/.test(line)) continue;
-    return {
-      ok: false,
-      issue: {
-        message: `malformed Spotinst credentials file ${shownFile}: expected "[profile]" or "key = value"`,
-        at: { file, line: i + 1, col: 1 + (lines[i]!.length - lines[i]!.trimStart().length) },
-      },
-    };
-  }
-  const doc = parseIni(text) as Record<string, unknown>;
-  const chosen = isRecord(doc[profile])
-    ? pickCredentials(doc[profile], shownFile, ` [${profile}]`)
-    : undefined;
-  if (chosen && !chosen.ok) return chosen;
-  const value: FileCredentials = chosen?.ok ? chosen.value : {};
-  if (profile !== DEFAULT_PROFILE && (!value.token || !value.account) && isRecord(doc[DEFAULT_PROFILE])) {
-    const fallback = pickCredentials(doc[DEFAULT_PROFILE], shownFile, ` [${DEFAULT_PROFILE}]`);
-    if (fallback.ok) {
-      value.borrowed = [];
-      for (const key of ["token", "account"] as const) {
-        if (value[key] || !fallback.value[key]) continue;
-        value[key] = fallback.value[key];
-        value.borrowed.push(key);
-      }
-    }
-  }
-  return { ok: true, value };
-}
-
-function positionAt(text: string, offset: number, file: string): Issue["at"] {
-  const before = text.slice(0, offset).split("\n");
-  return { file, line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,19 +1,25 @@
-// How one Spotinst HTTP attempt is judged: success, a retryable failure, or a final one. Pure
-// functions over the axios result, so spotinst-api.ts only owns the loop, the limiter and timers.
+// How one Spotinst HTTP attempt is judged: success, a rate-limited answer, a retryable failure,
+// or a final one. Pure functions over the axios result, so api.ts only owns the loop and timers.
 // Every text that leaves this file has been through redact(…, secrets): axios errors carry the
 // request config (headers included), so only their code and our own words are ever reused.
 import type { AxiosResponse } from "axios";
 import { RemoteError, redact } from "../../errors.js";
+import { type RateLimitDeadlineError, type RateLimitHeaders, readRateLimitHeaders } from "./rate-limit.js";
 import type { SpotinstEnvelope } from "./types.js";
 
+/**
+ * Retries of failures other than rate limiting (5xx, timeouts, network errors). A 429 is not an
+ * attempt that failed: it waits for X-RateLimit-Reset (see rate-limit.ts) as often as the call's
+ * deadline allows.
+ */
 export interface RetryPolicy {
-  /** Attempts in total, the first included. */
+  /** Attempts in total, the first included (429s not counted). */
   maxAttempts: number;
-  /** No retry starts once this much time has passed since the first attempt (delay included). */
+  /** The call's deadline when the caller sets none: no wait may end after it. */
   maxElapsedMs: number;
   /** First backoff step; doubles per attempt. */
   baseDelayMs: number;
-  /** Cap of one delay, Retry-After included. */
+  /** Cap of one backoff step. */
   maxDelayMs: number;
 }
 
@@ -23,6 +29,9 @@ export const defaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 20_000,
 };
+
+/** Spot's documented 429 body: `response.data`, no `errors[]`. */
+const RATE_LIMIT_DATA = "Rate limit exceeded";
 
 /** Codes Spotinst (and asiaq's field notes) use for rate limiting inside an error envelope. */
 const THROTTLE_CODES = new Set(["Throttling", "RequestLimitExceeded"]);
@@ -46,18 +55,17 @@ const RETRYABLE_NETWORK_CODES = new Set([
 /** A failed attempt, described with data only (no axios object survives this file). */
 export interface AttemptFailure {
   retryable: boolean;
-  /** 429 or a throttling code: back off harder and honour Retry-After. */
+  /** 429, Spot's rate-limit body, or a throttling code: wait for the route's Reset. */
   throttled: boolean;
-  retryAfterMs?: number;
   status?: number;
   code?: string;
   requestId?: string;
   apiMessage: string;
-  rateLimitRemaining?: number;
+  rate?: RateLimitHeaders;
 }
 
 export type AttemptOutcome<T> =
-  | { ok: true; envelope: SpotinstEnvelope<T> }
+  | { ok: true; envelope: SpotinstEnvelope<T>; rate?: RateLimitHeaders }
   | { ok: false; failure: AttemptFailure };
 
 /** Judge a response whose body was kept as text (axios never parses it for us). */
@@ -66,13 +74,15 @@ export function judgeResponse<T>(res: AxiosResponse<string>, secrets: readonly s
   const envelope = parseEnvelope<T>(res.data);
   const errors = Array.isArray(envelope?.response.errors) ? envelope.response.errors : [];
   const apiStatus = envelope?.response.status?.code;
-  const throttledCode = errors.some((e) => THROTTLE_CODES.has(e?.code));
+  const throttledBody =
+    errors.some((e) => THROTTLE_CODES.has(e?.code)) || envelope?.response.data === RATE_LIMIT_DATA;
   const httpOk = status >= 200 && status < 300;
   const apiOk = typeof apiStatus !== "number" || (apiStatus >= 200 && apiStatus < 300);
-  if (envelope && httpOk && apiOk && !throttledCode) return { ok: true, envelope };
+  const rate = readRateLimitHeaders((name) => headerOf(res, name));
+  if (envelope && httpOk && apiOk && !throttledBody) return { ok: true, envelope, ...(rate && { rate }) };
 
   const effective = httpOk && typeof apiStatus === "number" ? apiStatus : status;
-  const throttled = effective === 429 || throttledCode;
+  const throttled = effective === 429 || apiStatus === 429 || throttledBody;
   const failure: AttemptFailure = {
     retryable: throttled || effective >= 500,
     throttled,
@@ -82,12 +92,7 @@ export function judgeResponse<T>(res: AxiosResponse<string>, secrets: readonly s
   const code = errors.find((e) => typeof e?.code === "string")?.code;
   if (code) failure.code = redact(code, secrets);
   if (typeof envelope?.request?.id === "string") failure.requestId = envelope.request.id;
-  const retryAfterMs = parseRetryAfter(headerOf(res, "retry-after"), Date.now());
-  if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
-  const remaining = Number(headerOf(res, "x-ratelimit-remaining"));
-  if (headerOf(res, "x-ratelimit-remaining") !== undefined && Number.isFinite(remaining)) {
-    failure.rateLimitRemaining = remaining;
-  }
+  if (rate) failure.rate = rate;
   return { ok: false, failure };
 }
 
@@ -103,6 +108,8 @@ function describeFailure<T>(
   let text: string;
   if (!envelope) text = `response was not a Spotinst JSON envelope: ${JSON.stringify(snippet(res.data))}`;
   else if (messages.length > 0) text = messages.join("; ");
+  else if (typeof envelope.response.data === "string" && envelope.response.data)
+    text = envelope.response.data;
   else text = envelope.response.status?.message || res.statusText || `HTTP ${status}`;
   // Say what a 401 means without ever echoing what was sent.
   if (status === 401) text = `the Spotinst API token was rejected (invalid or expired): ${text}`;
@@ -137,15 +144,6 @@ function headerOf(res: AxiosResponse, name: string): string | undefined {
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
   return undefined;
-}
-
-/** Retry-After is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Describe an attempt that produced no response (network error, timeout, our own abort). */
@@ -186,16 +184,10 @@ function errorCode(err: unknown): string | undefined {
   return errorCode((err as { cause?: unknown }).cause);
 }
 
-/**
- * Next delay: Retry-After when the server gave one; otherwise exponential with jitter. A throttled
- * call keeps at least half the step ("equal jitter"): the limit window is shared by every request,
- * so an immediate retry would only push the reset further out. Other failures use full jitter.
- */
-export function computeDelay(attempt: number, failure: AttemptFailure, policy: RetryPolicy): number {
-  if (failure.retryAfterMs !== undefined) return Math.min(failure.retryAfterMs, policy.maxDelayMs);
+/** Backoff before retrying a 5xx, timeout or network failure: exponential, full jitter. */
+export function computeDelay(attempt: number, policy: RetryPolicy): number {
   const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  const jittered = failure.throttled ? step / 2 + Math.random() * (step / 2) : Math.random() * step;
-  return Math.round(jittered);
+  return Math.round(Math.random() * step);
 }
 
 /** The error the caller sees once retries are exhausted or pointless. */
@@ -214,5 +206,67 @@ export function toRemoteError(
     ...(failure.requestId !== undefined && { requestId: failure.requestId }),
     ...(failure.code !== undefined && { code: failure.code }),
     apiMessage: failure.apiMessage + giveUp,
+  });
+}
+
+/** What onRetry receives: enough for a -v line, nothing secret. */
+export interface SpotinstRetryInfo {
+  operation: string;
+  /** The attempt that just failed (1-based). */
+  attempt: number;
+  maxAttempts: number;
+  /** How long we wait before the next attempt. */
+  delayMs: number;
+  elapsedMs: number;
+  reason: string;
+  status?: number;
+  code?: string;
+  requestId?: string;
+}
+
+export function retryInfo(
+  operation: string,
+  attempt: number,
+  maxAttempts: number,
+  delayMs: number,
+  elapsedMs: number,
+  failure: AttemptFailure,
+): SpotinstRetryInfo {
+  return {
+    operation,
+    attempt,
+    maxAttempts,
+    delayMs,
+    elapsedMs,
+    reason: failure.apiMessage,
+    ...(failure.status !== undefined && { status: failure.status }),
+    ...(failure.code !== undefined && { code: failure.code }),
+    ...(failure.requestId !== undefined && { requestId: failure.requestId }),
+  };
+}
+
+/** A rate-limit wait that would end after the call's deadline: fail now, saying so in numbers. */
+export function pastDeadline(operation: string, err: RateLimitDeadlineError, deadlineName: string) {
+  return new RemoteError({
+    service: "spotinst",
+    operation,
+    status: 429,
+    apiMessage:
+      `rate limited on ${err.route}: the next request is allowed in ${Math.ceil(err.waitMs / 1000)} s, ` +
+      `after ${deadlineName}`,
+  });
+}
+
+export function malformed(
+  operation: string,
+  envelope: SpotinstEnvelope<unknown> | undefined,
+  message: string,
+) {
+  const requestId = envelope?.request?.id;
+  return new RemoteError({
+    service: "spotinst",
+    operation,
+    apiMessage: message,
+    ...(typeof requestId === "string" && { requestId }),
   });
 }

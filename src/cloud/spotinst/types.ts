@@ -95,5 +95,7 @@ export interface SpotinstEnvelope<T> {
     items?: T[];
     count?: number;
     errors?: SpotinstApiErrorItem[];
+    /** Spot's 429 body carries "Rate limit exceeded" here instead of errors[]. */
+    data?: unknown;
   };
 }

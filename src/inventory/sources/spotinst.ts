@@ -1,6 +1,7 @@
 // Spotinst Elastigroups as an inventory source. Output is compatible with the spotinst_esg
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
+import { join } from "node:path";
 import picomatch from "picomatch";
 import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
@@ -57,29 +58,55 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
     };
   },
 
+  identityFiles(_config, ctx) {
+    // The file resolveSpotinstCredentials falls back to (cloud/spotinst/credentials.ts).
+    const explicit =
+      ctx.env.SPOTINST_CREDENTIALS_FILE?.trim() || ctx.env.SPOTINST_SHARED_CREDENTIALS_FILE?.trim();
+    return [explicit || join(ctx.homeDir, ".spotinst", "credentials")];
+  },
+
   async fetch(config, ctx) {
     const credentials = await resolveCredentials(config, ctx);
-    const { createSpotinstApi } = await import("../../cloud/spotinst/api.js");
+    ctx.note({
+      level: "verbose",
+      message: `spotinst: token from ${credentials.tokenFrom}, account ${credentials.accountId} from ${credentials.accountFrom}`,
+    });
+    const { createSpotinstApi, describeRateLimitWait } = await import("../../cloud/spotinst/api.js");
+    const end = Date.now() + config.deadline * 1000;
+    const maxTime = config.retry.max_time * 1000;
+    // Every call ends by the fetch's deadline, and a single request by retry.max_time.
+    const call = () => {
+      const own = Date.now() + maxTime;
+      return own < end
+        ? { deadlineAt: own, deadlineName: `retry.max_time (${config.retry.max_time} s)` }
+        : {
+            deadlineAt: end,
+            deadlineName: `the inventory deadline (${config.deadline} s, \`deadline\` in the source config)`,
+          };
+    };
     const api = createSpotinstApi({
       baseUrl: apiUrlOf(config, ctx),
       credentials: { token: credentials.token, accountId: credentials.accountId },
       timeoutMs: config.timeout * 1000,
       concurrency: config.concurrency,
       signal: ctx.signal,
-      retry: { maxAttempts: config.retry.attempts, maxElapsedMs: config.retry.max_time * 1000 },
+      retry: { maxAttempts: config.retry.attempts, maxElapsedMs: maxTime },
       onRetry: (i) =>
         ctx.note({
           level: "verbose",
           message: `spotinst: retrying ${i.operation} (${i.reason}; attempt ${i.attempt}/${i.maxAttempts}, waiting ${i.delayMs} ms)`,
         }),
+      onRateLimitWait: (w) =>
+        ctx.note({ level: "verbose", message: `spotinst: ${describeRateLimitWait(w)}`, waitMs: w.waitMs }),
     });
-    const selected = selectGroups(await api.listGroups(), config);
-    // One request per group (two for stateless groups); the client bounds concurrency.
+    const selected = selectGroups(await api.listGroups(call()), config);
+    // One request per group (two for stateless groups); the client bounds concurrency and paces
+    // the shared …/statefulInstance route by its rate-limit headers.
     const groups = await Promise.all(
       selected.map(async (g): Promise<RawGroup> => {
-        const stateful = await api.listStatefulInstances(g.id);
+        const stateful = await api.listStatefulInstances(g.id, call());
         const instances =
-          stateful.length === 0 && config.include_stateless ? await api.getGroupStatus(g.id) : [];
+          stateful.length === 0 && config.include_stateless ? await api.getGroupStatus(g.id, call()) : [];
         return toRawGroup(g, stateful, instances);
       }),
     );

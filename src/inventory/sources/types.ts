@@ -20,6 +20,11 @@ export interface InventorySource<Config, Raw> {
     config: Config,
     ctx: SourceContext,
   ): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Files whose content feeds cacheIdentity (a credentials file naming the account): the cached
+   * built output is keyed by their stat, so editing one is a miss on the lean path.
+   */
+  identityFiles?(config: Config, ctx: SourceContext): string[];
   /** Talk to the cloud. The result must be JSON-serialisable: it is what the cache stores. */
   fetch(config: Config, ctx: SourceContext): Promise<Raw>;
   /** Pure mapping from raw data to hosts. */

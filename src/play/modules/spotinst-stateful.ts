@@ -29,8 +29,11 @@ const params = z.strictObject({
   /** Seconds between polls; default: the var spotinst_poll_interval, else 10. */
   poll_interval: num().optional(),
   require_group_active: bool().default(true),
-  /** How long PAUSED may last inside a recycle before it counts as failed (recycle = pause + resume). */
-  paused_timeout: num().default(120),
+  /**
+   * How long PAUSED may last inside a recycle before it counts as failed. Default: the whole
+   * wait_timeout (a recycle is a pause then a resume; snapshots may keep it PAUSED for minutes).
+   */
+  paused_timeout: num().optional(),
 });
 type Params = z.output<typeof params>;
 
@@ -51,7 +54,7 @@ export const spotinstStatefulModule: ModuleDef<Params> = {
   check(p) {
     if (!(p.wait_timeout > 0)) return "wait_timeout must be > 0 (seconds)";
     if (p.poll_interval !== undefined && !(p.poll_interval > 0)) return "poll_interval must be > 0 (seconds)";
-    if (p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
+    if (p.paused_timeout !== undefined && p.paused_timeout < 0) return "paused_timeout must be ≥ 0 (seconds)";
     return undefined;
   },
   run: (p, ctx) => runStateful(p, ctx),
@@ -94,7 +97,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
         ...(p.api_url && { apiUrl: p.api_url }),
         pollIntervalMs: pollInterval * 1000,
         waitTimeoutMs: timeoutMs,
-        pausedGraceMs: p.paused_timeout * 1000,
+        ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
       });
       issued = true;
     },
@@ -109,8 +112,6 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
     waitTimeoutMs: timeoutMs,
     pollIntervalMs: pollInterval * 1000,
     check: ctx.checkMode,
-    // After a client give-up on a 429: at least a second, at most the usual 5 s.
-    throttleBackoffMs: Math.min(5_000, Math.max(1_000, pollInterval * 1000)),
     ...(inFlight && { inFlight }),
   };
   const warnings = p.state === "recycled" ? await rootVolumeWarnings(api, groupId) : [];
@@ -123,7 +124,7 @@ async function runStateful(p: Params, ctx: ModuleContext): Promise<ModuleResult>
             api,
             {
               ...common,
-              pausedGraceMs: p.paused_timeout * 1000,
+              ...(p.paused_timeout !== undefined && { pausedGraceMs: p.paused_timeout * 1000 }),
               // Only a resumed run can meet its own earlier recycle (see journal-port.ts).
               ...(journal?.resuming && { runStartedAt: journal.runStartedAt }),
             },

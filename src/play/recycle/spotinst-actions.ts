@@ -1,6 +1,8 @@
-// pause / resume / deallocate of one stateful instance, with the recycle's rules (spotinst-api.md
-// §3, §7): act only from a settled state, ERROR fails at once, one overall deadline, done only when
-// the target state is observed (for resume: ACTIVE on an instance we had not seen before).
+// pause / resume / deallocate of one stateful instance, with the recycle's rules: act only from a
+// settled state, ERROR fails at once, every other state (PAUSE, PAUSING, RESUME, …) is progress
+// until one overall deadline, done only when the target state is observed (for resume: ACTIVE on
+// an instance we had not seen before; for deallocate: DEALLOCATED, or gone from the list — Spot
+// may drop a deallocated instance).
 import type { SpotinstApi } from "../../cloud/spotinst/api.js";
 import type { StatefulInstance, StatefulState } from "../../cloud/spotinst/types.js";
 import { RemoteError } from "../../errors.js";
@@ -25,7 +27,6 @@ export interface TransitionRequest {
   check: boolean;
   /** Resume of the run: the action was issued before the interruption; only wait for it. */
   inFlight?: { previous: InstanceMark; issuedAt: string };
-  throttleBackoffMs?: number;
 }
 
 const TARGET: Record<TransitionAction, StatefulState> = {
@@ -63,15 +64,27 @@ export async function transitionStatefulInstance(
   });
   const done = (changed: boolean, ssi: StatefulInstance, previous: InstanceMark, msg: string) =>
     ({ ok: true, changed, stateful: ssi, previous, elapsed: elapsed(), msg }) as const;
-  const { poll, nap } = createPoller(api, req, hooks, deadline);
+  const { poll, nap, call } = createPoller(api, req, hooks, deadline);
   const reached = (ssi: StatefulInstance, prev: InstanceMark) =>
     ssi.state === target &&
     (req.action !== "resume" || (!!ssi.instanceId && ssi.instanceId !== prev.instanceId));
 
   const waitForTarget = async (prev: InstanceMark, what: string): Promise<RecycleOutcome> => {
+    let last: StatefulInstance | undefined;
     for (;;) {
       const { ssi } = await poll();
+      if (!ssi && req.action === "deallocate") {
+        // Gone from the list is what DEALLOCATED looks like when Spot drops the instance.
+        const gone: StatefulInstance = {
+          ...(last ?? { id: req.ssiId }),
+          state: "DEALLOCATED",
+          instanceId: null,
+          privateIp: null,
+        };
+        return done(true, gone, prev, `${what}: ${req.ssiId} left group ${req.groupId}'s list`);
+      }
       if (!ssi) return fail(`stateful instance ${req.ssiId} disappeared from group ${req.groupId}`);
+      last = ssi;
       if (reached(ssi, prev)) return done(true, ssi, prev, `${what}: ${req.ssiId} is ${ssi.state}`);
       if (ssi.state === "ERROR" || (ssi.state === "DEALLOCATED" && target !== "DEALLOCATED"))
         return fail(`${req.action} of ${req.ssiId} ended in ${ssi.state}`, ssi, prev);
@@ -97,7 +110,10 @@ export async function transitionStatefulInstance(
   let current: StatefulInstance;
   for (;;) {
     const { ssi, all } = await poll();
-    if (!ssi) return fail(`stateful instance ${req.ssiId} not found in group ${req.groupId}`);
+    if (!ssi) {
+      const hint = req.action === "deallocate" ? " (a deallocated instance may have left the list)" : "";
+      return fail(`stateful instance ${req.ssiId} not found in group ${req.groupId}${hint}`);
+    }
     if (ssi.state === target && (req.action !== "resume" || ssi.instanceId))
       return done(false, ssi, markOf(ssi), `${req.ssiId} is already ${ssi.state}`);
     if (ssi.state === "DEALLOCATED") return fail(`stateful instance ${req.ssiId} is DEALLOCATED`, ssi);
@@ -134,7 +150,7 @@ export async function transitionStatefulInstance(
   if (req.check) return done(true, current, previous, `would ${req.action} ${req.ssiId} (${current.state})`);
   await hooks.beforeIssue(previous);
   try {
-    await api.statefulAction(req.groupId, req.ssiId, req.action);
+    await api.statefulAction(req.groupId, req.ssiId, req.action, call);
   } catch (err) {
     if (err instanceof RemoteError)
       return fail(`${req.action} request failed: ${err.message}`, current, previous);

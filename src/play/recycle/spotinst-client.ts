@@ -3,7 +3,12 @@
 // concurrency limit and the retry budget then hold for the run, not per task — a serial-10 recycle
 // must not send 10× the request rate the inventory would.
 import { createHash } from "node:crypto";
-import { DEFAULT_SPOTINST_URL, type SpotinstApi, type SpotinstRetryInfo } from "../../cloud/spotinst/api.js";
+import {
+  DEFAULT_SPOTINST_URL,
+  type RateLimitWait,
+  type SpotinstApi,
+  type SpotinstRetryInfo,
+} from "../../cloud/spotinst/api.js";
 
 export interface SpotinstClientRequest {
   /** The module's `api_token`: wins over the environment and the credentials file. */
@@ -38,6 +43,8 @@ export interface SpotinstPoolOptions {
   /** Cancels in-flight requests and backoff waits (Ctrl-C). */
   signal?: AbortSignal;
   onRetry?: (info: SpotinstRetryInfo) => void;
+  /** Once per rate-limit wait (what -v prints). */
+  onRateLimitWait?: (wait: RateLimitWait) => void;
   /** Per-attempt timeout; default the client's (30 s). */
   timeoutMs?: number;
   concurrency?: number;
@@ -78,6 +85,7 @@ async function open(request: SpotinstClientRequest, o: SpotinstPoolOptions): Pro
     concurrency: o.concurrency ?? 2,
     ...(o.signal && { signal: o.signal }),
     ...(o.onRetry && { onRetry: o.onRetry }),
+    ...(o.onRateLimitWait && { onRateLimitWait: o.onRateLimitWait }),
   });
   return { ok: true, api };
 }

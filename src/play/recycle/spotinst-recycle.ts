@@ -3,9 +3,10 @@
 //  - wait until the instance (and by default its whole group) is ACTIVE; ERROR fails at once;
 //  - record instanceId + launchedAt, PUT recycle;
 //  - done when ACTIVE *and* instanceId or launchedAt changed — never rely on seeing RECYCLING;
-//  - ERROR / DEALLOCATED fail at once, PAUSED only if it persists; one overall deadline.
+//  - ERROR / DEALLOCATED fail at once; every other state (RECYCLE, RECYCLING, PAUSED, RESUMING…:
+//    Spot describes a recycle as a pause then a resume) is progress until the one overall deadline.
 // Failures come back as data (`ok: false`); only interruption and programming errors throw.
-import type { SpotinstApi } from "../../cloud/spotinst/api.js";
+import { describeRateLimitWait, type SpotinstApi } from "../../cloud/spotinst/api.js";
 import type { StatefulInstance } from "../../cloud/spotinst/types.js";
 import { RemoteError } from "../../errors.js";
 
@@ -16,8 +17,11 @@ export interface RecycleRequest {
   requireGroupActive: boolean;
   waitTimeoutMs: number;
   pollIntervalMs: number;
-  /** How long PAUSED may last before it counts as a failure (recycle is pause + resume inside Spot). */
-  pausedGraceMs: number;
+  /**
+   * How long PAUSED may last before it counts as a failure. Unset (the default): the whole
+   * wait — a recycle is a pause then a resume, and snapshotting volumes may keep it PAUSED a while.
+   */
+  pausedGraceMs?: number;
   /** Report, don't act (--check). */
   check: boolean;
   /**
@@ -27,8 +31,6 @@ export interface RecycleRequest {
   inFlight?: { previous: InstanceMark; issuedAt: string };
   /** Resume: the logical run's start. An instance launched after it was already recycled. */
   runStartedAt?: string;
-  /** Pause after the client gave up on a rate limit before polling again (default 5000). */
-  throttleBackoffMs?: number;
   /**
    * Resume: when the instance is still ACTIVE and unchanged this long after `inFlight.issuedAt`,
    * the interrupted PUT most likely never reached Spotinst: fail with a clear message instead of
@@ -82,7 +84,7 @@ export async function recycleStatefulInstance(
     ...extra,
   });
 
-  const { poll, nap } = createPoller(api, req, hooks, deadline);
+  const { poll, nap, call } = createPoller(api, req, hooks, deadline);
 
   // Resume: the action was issued before a crash. Never issue it twice.
   if (req.inFlight) {
@@ -163,7 +165,7 @@ export async function recycleStatefulInstance(
   // 2. Act.
   await hooks.beforeIssue(previous);
   try {
-    await api.statefulAction(req.groupId, req.ssiId, "recycle");
+    await api.statefulAction(req.groupId, req.ssiId, "recycle", call);
   } catch (err) {
     if (!(err instanceof RemoteError)) throw err;
     // The client retries a PUT that timed out; if the first attempt was accepted, the retry is
@@ -210,7 +212,7 @@ export async function recycleStatefulInstance(
           );
         }
       }
-      if (ssi.state === "PAUSED") {
+      if (ssi.state === "PAUSED" && req.pausedGraceMs !== undefined) {
         pausedSince ??= hooks.now();
         if (hooks.now() - pausedSince > req.pausedGraceMs) {
           return fail(`recycle of ${req.ssiId} stopped in PAUSED`, { stateful: ssi, previous: prev });
@@ -233,20 +235,27 @@ export interface PollRequest {
   groupId: string;
   ssiId: string;
   pollIntervalMs: number;
-  throttleBackoffMs?: number;
+  waitTimeoutMs: number;
 }
 
-/** Polling shared by recycle and the other actions: one list call, and a deadline-bound sleep. */
+/**
+ * Polling shared by recycle and the other actions: one list call, and a deadline-bound sleep.
+ * The client paces the list route by its rate-limit headers and waits out a 429's Reset itself,
+ * up to the same overall deadline, so a rate limit slows a recycle down but never fails one that
+ * is progressing — and never sends a burst into a blocked route.
+ */
 export function createPoller(api: SpotinstApi, req: PollRequest, hooks: RecycleHooks, deadline: number) {
+  const call = {
+    deadlineAt: deadline,
+    deadlineName: `wait_timeout (${Math.round(req.waitTimeoutMs / 1000)} s)`,
+    onRateLimitWait: (w: Parameters<typeof describeRateLimitWait>[0]) =>
+      hooks.progress(describeRateLimitWait(w)),
+  };
   return {
+    /** Options for this action's other calls (the PUT): the same deadline and reporting. */
+    call,
     async poll(): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> {
-      const all = await listWithThrottleGrace(
-        api,
-        req.groupId,
-        hooks,
-        deadline,
-        req.throttleBackoffMs ?? 5_000,
-      );
+      const all = await api.listStatefulInstances(req.groupId, call);
       return { ssi: all.find((s) => s.id === req.ssiId), all };
     },
     // Never sleep past the deadline: the last poll happens at the deadline, not an interval later.
@@ -260,30 +269,4 @@ export function markOf(s: StatefulInstance): InstanceMark {
     launchedAt: s.launchedAt ?? null,
     privateIp: s.privateIp ?? null,
   };
-}
-
-/**
- * The client already retries a 429 storm within its own bounds; while waiting on a recycle we
- * keep polling past a client give-up too, as long as the overall deadline allows: a rate limit
- * must not fail a recycle that is progressing.
- */
-export async function listWithThrottleGrace(
-  api: SpotinstApi,
-  groupId: string,
-  hooks: RecycleHooks,
-  deadline: number,
-  backoffMs: number,
-): Promise<StatefulInstance[]> {
-  for (;;) {
-    try {
-      return await api.listStatefulInstances(groupId);
-    } catch (err) {
-      const throttled =
-        err instanceof RemoteError &&
-        (err.data.status === 429 || /Throttling|RequestLimitExceeded/.test(err.data.code ?? ""));
-      if (!throttled || hooks.now() >= deadline) throw err;
-      hooks.progress("rate limited; backing off");
-      await hooks.sleep(Math.min(backoffMs, Math.max(0, deadline - hooks.now())), hooks.signal);
-    }
-  }
 }

@@ -57,7 +57,8 @@ async function settleOne(a: JournalAction, pool: SpotinstClientPool, o: SettleOp
       action === "recycle"
         ? await recycleStatefulInstance(
             client.api,
-            { ...common, pausedGraceMs: num(d.pausedGraceMs) ?? 120_000 },
+            // Only a run that set paused_timeout journaled one; otherwise PAUSED may last the whole wait.
+            { ...common, ...(num(d.pausedGraceMs) !== undefined && { pausedGraceMs: num(d.pausedGraceMs) }) },
             hooks,
           )
         : await transitionStatefulInstance(client.api, { ...common, action: "resume" }, hooks);

@@ -4,7 +4,8 @@
 export type Fault =
   | { kind: "none" }
   | { kind: "server-error"; status: 500 | 502 | 503 }
-  | { kind: "throttle"; retryAfterSec: number }
+  /** resetSec: simulated seconds the throttled route stays blocked (the Spotinst fake's Reset). */
+  | { kind: "throttle"; resetSec: number }
   | { kind: "hang" };
 
 export type InjectedKind = "server-error" | "throttle" | "hang";
@@ -14,8 +15,6 @@ export interface FaultOptions {
   rate?: number;
   /** Probability (0–1) that a request hangs (never answered until the client gives up). */
   hangRate?: number;
-  /** Retry-After seconds sent with a throttle. */
-  retryAfterSec?: number;
   /** Seed for the deterministic random source. */
   seed?: number;
 }
@@ -25,19 +24,26 @@ export interface FaultPlan {
   next(route: string): Fault;
   /** Make the next `count` requests whose route includes `match` (default: any) fail this way. */
   inject(kind: InjectedKind, count?: number, match?: string): void;
-  setRate(rate: number): void;
+  /** The share of requests that fail; `only` picks one kind (default: half throttles, half 5xx). */
+  setRate(rate: number, only?: "throttle" | "server-error"): void;
 }
+
+/** Reset seconds of injected throttles, in turn: short and long waits both get exercised. */
+const THROTTLE_RESETS = [3, 7, 1, 12, 5] as const;
 
 export function createFaultPlan(options: FaultOptions = {}): FaultPlan {
   let rate = options.rate ?? 0;
+  let only: "throttle" | "server-error" | undefined;
   const hangRate = options.hangRate ?? 0;
-  const retryAfterSec = options.retryAfterSec ?? 1;
+  // A fixed cycle rather than random draws, so adding it left every seeded fault sequence as it was.
+  let throttles = 0;
   const random = createRandom(options.seed ?? 1);
   const queue: { kind: InjectedKind; remaining: number; match?: string }[] = [];
 
   const render = (kind: InjectedKind): Fault => {
     if (kind === "hang") return { kind: "hang" };
-    if (kind === "throttle") return { kind: "throttle", retryAfterSec };
+    if (kind === "throttle")
+      return { kind: "throttle", resetSec: THROTTLE_RESETS[throttles++ % THROTTLE_RESETS.length]! };
     // Mostly 500/503; now and then a 502, which fakes render as a proxy's non-JSON page.
     const r = random();
     return { kind: "server-error", status: r < 0.45 ? 500 : r < 0.9 ? 503 : 502 };
@@ -51,14 +57,18 @@ export function createFaultPlan(options: FaultOptions = {}): FaultPlan {
         return render(injected.kind);
       }
       if (hangRate > 0 && random() < hangRate) return { kind: "hang" };
-      if (rate > 0 && random() < rate) return render(random() < 0.5 ? "throttle" : "server-error");
+      if (rate > 0 && random() < rate) {
+        const kind = random() < 0.5 ? "throttle" : "server-error";
+        return render(only ?? kind);
+      }
       return { kind: "none" };
     },
     inject(kind, count = 1, match) {
       queue.push({ kind, remaining: count, match });
     },
-    setRate(next) {
+    setRate(next, kind) {
       rate = next;
+      only = kind;
     },
   };
 }

@@ -1,25 +1,21 @@
 // The Spotinst response envelope and how the fake renders faults in it. Shapes follow
-// docs/reference/spotinst-api.md ("Requests and answers"): items even for one object, `errors[]` on failures,
-// and action calls answered with a bare status.
+// docs/reference/spotinst-api.md ("Requests and answers", and §1.3 for the 429): items even for
+// one object, `errors[]` on failures, action calls answered with a bare status, and the
+// documented 429 with a `data` string.
 import { STATUS_CODES } from "node:http";
 import type { Fault } from "../core/faults.js";
-import type { SpotinstApiErrorItem, SpotinstEnvelope } from "./wire.js";
+import type { RequestEcho, ResponseStatus, SpotinstApiErrorItem, SpotinstEnvelope } from "./wire.js";
 
-export interface RequestInfo {
-  id: string;
-  url: string;
-  method: string;
-  timestamp: string;
-}
+export type RequestInfo = RequestEcho;
 
 export interface Reply {
   status: number;
   /** JSON envelope, or a raw text body (a proxy's HTML error page). */
-  body: SpotinstEnvelope<unknown> | string;
+  body: SpotinstEnvelope | string;
   headers?: Record<string, string>;
 }
 
-export function statusOf(code: number): { code: number; message: string } {
+export function statusOf(code: number): ResponseStatus {
   return { code, message: STATUS_CODES[code] ?? "Unknown" };
 }
 
@@ -46,14 +42,16 @@ export function errorReply(
   return { status, body: { request: req, response: { status: statusOf(status), errors } }, headers };
 }
 
-/** How an injected or random fault looks on the wire (hangs never get this far). */
-export function faultReply(req: RequestInfo, fault: Exclude<Fault, { kind: "none" | "hang" }>): Reply {
-  if (fault.kind === "throttle") {
-    return errorReply(req, 429, "RequestLimitExceeded", "Request limit exceeded, please retry later", {
-      "retry-after": String(fault.retryAfterSec),
-      "x-ratelimit-remaining": "0",
-    });
-  }
+/** Spot's documented 429 body; the rate-limit headers are added by the server. */
+export function rateLimitedReply(req: RequestInfo): Reply {
+  return {
+    status: 429,
+    body: { request: req, response: { status: statusOf(429), data: "Rate limit exceeded" } },
+  };
+}
+
+/** How an injected server error looks on the wire (throttles go through the limiter, hangs never get here). */
+export function faultReply(req: RequestInfo, fault: Extract<Fault, { kind: "server-error" }>): Reply {
   if (fault.status === 502) {
     // What a load balancer in front of the API sends: not JSON at all.
     return {

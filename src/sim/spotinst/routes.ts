@@ -3,7 +3,6 @@
 
 import { actionReply, errorReply, listReply, type Reply, type RequestInfo } from "./envelope.js";
 import { renderGroup, renderSsi, renderStatus } from "./render.js";
-import type { StatefulAction } from "./wire.js";
 import type { SimAccount, SimGroup, SpotinstWorld } from "./world.js";
 
 export interface RouteContext {
@@ -16,7 +15,7 @@ export interface RouteContext {
 type Handler = (ctx: RouteContext) => Reply;
 
 export interface Route {
-  /** The rate-limit bucket and stats key, e.g. "/aws/ec2/group/{groupId}/status". */
+  /** With the method, the rate-limit bucket and stats key, e.g. "/aws/ec2/group/{groupId}/status". */
   template: string;
   pattern: RegExp;
   methods: Partial<Record<string, Handler>>;
@@ -63,19 +62,22 @@ export const ROUTES: readonly Route[] = [
     // Non-stateful groups answer 200 with no items, which is how real clients tell them apart.
     methods: { GET: withGroup((ctx, group) => listReply(ctx.req, KIND_SSI, group.ssis.map(renderSsi))) },
   },
-  {
-    template: "/aws/ec2/group/{groupId}/statefulInstance/{ssiId}/{action}",
-    pattern: /^\/aws\/ec2\/group\/([^/]+)\/statefulInstance\/([^/]+)\/(recycle|pause|resume|deallocate)$/,
-    methods: {
-      PUT: (ctx) => {
-        const [groupId = "", ssiId = "", action] = ctx.params;
-        const result = ctx.world.act(ctx.account.id, groupId, ssiId, action as StatefulAction);
-        return result.ok
-          ? actionReply(ctx.req)
-          : errorReply(ctx.req, result.status, result.code, result.message);
+  // One route per action, as Spot's API reference lists them: each has its own rate-limit bucket.
+  ...(["recycle", "pause", "resume", "deallocate"] as const).map(
+    (action): Route => ({
+      template: `/aws/ec2/group/{groupId}/statefulInstance/{ssiId}/${action}`,
+      pattern: new RegExp(`^/aws/ec2/group/([^/]+)/statefulInstance/([^/]+)/${action}$`),
+      methods: {
+        PUT: (ctx) => {
+          const [groupId = "", ssiId = ""] = ctx.params;
+          const result = ctx.world.act(ctx.account.id, groupId, ssiId, action);
+          return result.ok
+            ? actionReply(ctx.req)
+            : errorReply(ctx.req, result.status, result.code, result.message);
+        },
       },
-    },
-  },
+    }),
+  ),
 ];
 
 export function matchRoute(method: string, pathname: string): RouteMatch {

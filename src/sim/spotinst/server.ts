@@ -1,10 +1,18 @@
-// The fake Spotinst REST API over node:http. Order per request: latency, fault, auth, route —
-// faults first because real 5xx/429s come from the gateway in front of the API, before any
-// auth. The token is only compared, never echoed (not even in request.url).
+// The fake Spotinst REST API over node:http. Order per request: latency, then 5xx/hang faults
+// (real ones come from the gateway, before any auth), auth, route, the rate limiter (which also
+// renders injected 429s, so they carry Spot's headers and body), the handler. The token is only
+// compared, never echoed (not even in request.url).
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { SimShared } from "../core/shared.js";
-import { errorReply, faultReply, type Reply, type RequestInfo } from "./envelope.js";
+import { errorReply, faultReply, type Reply, type RequestInfo, rateLimitedReply } from "./envelope.js";
+import {
+  createRateLimiter,
+  DEFAULT_RATE_LIMIT,
+  type LimitVerdict,
+  type RateLimitSettings,
+  rateLimitHeaders,
+} from "./rate-limit.js";
 import { matchRoute } from "./routes.js";
 import type { SimAccount, SpotinstWorld } from "./world.js";
 
@@ -13,14 +21,20 @@ export interface SpotinstServerOptions {
   port?: number;
   /** Record every request on the timeline (type "request"). */
   logRequests?: boolean;
+  /** Requests per 60 s per organisation × route × method. Default 1000 everywhere. */
+  rateLimit?: RateLimitSettings;
 }
 
 export interface SpotinstStats {
   requests: number;
   /** Requests that came without ?accountId= and fell back to the default account. */
   withoutAccountId: number;
-  /** Requests per "METHOD /path/{template}". */
+  /** Requests per "METHOD /path/{template}" (the rate-limit bucket), 429s included. */
   byRoute: Record<string, number>;
+  /** 429s answered per "METHOD /path/{template}", by the limiter or an injected fault. */
+  throttledByRoute: Record<string, number>;
+  /** Blocked requests that came in before the Reset they had been told: each restarted the clock. */
+  earlyRetries: number;
   faults: { throttle: number; "server-error": number; hang: number };
 }
 
@@ -31,11 +45,8 @@ export interface SpotinstServer {
   close(): Promise<void>;
 }
 
-/** Nominal per-route budget behind X-RateLimit-Remaining (Spot does not publish theirs). */
-const RATE_BUDGET_PER_MINUTE = 1000;
-
-// One piece (≈150 lines, ≈30 of its own): the route table and its small handlers share the
-// server's rate-limit windows and request counters; each handler is short.
+// One piece (≈170 lines, ≈40 of its own): answer, authenticate and handle are short closures that
+// share the server's limiter, counters and pending timers.
 export async function startSpotinstServer(
   shared: SimShared,
   world: SpotinstWorld,
@@ -45,10 +56,13 @@ export async function startSpotinstServer(
     requests: 0,
     withoutAccountId: 0,
     byRoute: {},
+    throttledByRoute: {},
+    earlyRetries: 0,
     faults: { throttle: 0, "server-error": 0, hang: 0 },
   };
   const delays = new Set<NodeJS.Timeout>();
-  const buckets = new Map<string, { minute: number; count: number }>();
+  const limiter = createRateLimiter(options.rateLimit ?? { default: DEFAULT_RATE_LIMIT, routes: {} });
+  const timeScale = shared.clock.timeScale;
   let closed = false;
 
   const wait = (ms: number) =>
@@ -60,99 +74,119 @@ export async function startSpotinstServer(
       delays.add(t);
     });
 
-  const remainingFor = (bucket: string) => {
-    const minute = Math.floor(shared.clock.now() / 60_000);
-    const b = buckets.get(bucket);
-    const entry = b && b.minute === minute ? b : { minute, count: 0 };
-    entry.count++;
-    buckets.set(bucket, entry);
-    return Math.max(0, RATE_BUDGET_PER_MINUTE - entry.count);
-  };
-
-  const answer = (req: IncomingMessage, url: URL): Reply | undefined => {
+  /** The answer and, for a request that reached the limiter, its verdict (for the log). */
+  const answer = (
+    req: IncomingMessage,
+    url: URL,
+    receivedAt: number,
+  ): { reply: Reply; route?: string; verdict?: LimitVerdict; decidedAt?: number } | undefined => {
     const method = req.method ?? "GET";
+    const now = shared.clock.now();
     const info: RequestInfo = {
       id: randomUUID(),
       url: echoUrl(url),
       method,
-      timestamp: new Date(shared.clock.now()).toISOString(),
+      timestamp: new Date(now).toISOString(),
     };
     const fault = shared.faults.next(`${method} ${url.pathname}`);
     if (fault.kind === "hang") {
       stats.faults.hang++;
       return undefined;
     }
-    if (fault.kind !== "none") {
+    if (fault.kind === "server-error") {
       stats.faults[fault.kind]++;
-      return faultReply(info, fault);
+      return { reply: faultReply(info, fault) };
     }
-    const account = authenticate(req, url, info);
-    if (!("id" in account)) return account;
+    const auth = authenticate(req, url, info);
+    if ("reply" in auth) return { reply: auth.reply };
 
     const match = matchRoute(method, url.pathname);
     if (match.kind === "not-found") {
-      return errorReply(info, 404, "ROUTE_NOT_FOUND", `No route for ${method} ${url.pathname}`);
+      return { reply: errorReply(info, 404, "ROUTE_NOT_FOUND", `No route for ${method} ${url.pathname}`) };
     }
     if (match.kind === "method-not-allowed") {
       const allowed = Object.keys(match.route.methods).join(", ");
-      return errorReply(
-        info,
-        405,
-        "METHOD_NOT_ALLOWED",
-        `${method} is not allowed here (allowed: ${allowed})`,
-        {
-          allow: allowed,
-        },
-      );
+      const message = `${method} is not allowed here (allowed: ${allowed})`;
+      return { reply: errorReply(info, 405, "METHOD_NOT_ALLOWED", message, { allow: allowed }) };
     }
-    const bucket = `${method} ${match.route.template}`;
-    stats.byRoute[bucket] = (stats.byRoute[bucket] ?? 0) + 1;
-    const reply = match.handler({ req: info, world, account, params: match.params });
-    reply.headers = { ...reply.headers, "x-ratelimit-remaining": String(remainingFor(bucket)) };
-    return reply;
+    const route = `${method} ${match.route.template}`;
+    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+    // One budget per organisation: accounts sharing a token are one organisation.
+    const bucket = `${auth.token}\n${route}`;
+    let verdict: LimitVerdict;
+    if (fault.kind === "throttle") {
+      stats.faults.throttle++;
+      verdict = limiter.block(bucket, route, now, fault.resetSec * 1000);
+    } else verdict = limiter.admit(bucket, route, receivedAt, now);
+    let reply: Reply;
+    if (verdict.allowed)
+      reply = match.handler({ req: info, world, account: auth.account, params: match.params });
+    else {
+      stats.throttledByRoute[route] = (stats.throttledByRoute[route] ?? 0) + 1;
+      if (verdict.early) stats.earlyRetries++;
+      reply = rateLimitedReply(info);
+    }
+    reply.headers = { ...reply.headers, ...rateLimitHeaders(verdict, timeScale) };
+    return { reply, route, verdict, decidedAt: now };
   };
 
   /** The caller's account, or the 401/403 reply. */
-  const authenticate = (req: IncomingMessage, url: URL, info: RequestInfo): SimAccount | Reply => {
+  const authenticate = (
+    req: IncomingMessage,
+    url: URL,
+    info: RequestInfo,
+  ): { account: SimAccount; token: string } | { reply: Reply } => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
     const mine = token ? world.accountsForToken(token) : [];
     const [defaultAccount] = mine;
-    if (!defaultAccount) {
-      return errorReply(info, 401, "UNAUTHORIZED", "Missing or invalid token in the Authorization header");
+    if (!token || !defaultAccount) {
+      return {
+        reply: errorReply(info, 401, "UNAUTHORIZED", "Missing or invalid token in the Authorization header"),
+      };
     }
     const accountId = url.searchParams.get("accountId");
     if (!accountId) {
       // The real API falls back to the organisation's oldest account; counted so tests can
       // prove our client never relies on that.
       stats.withoutAccountId++;
-      return defaultAccount;
+      return { account: defaultAccount, token };
     }
     const account = mine.find((a) => a.id === accountId);
     if (!account)
-      return errorReply(info, 403, "FORBIDDEN", `The token has no access to account ${accountId}`);
-    return account;
+      return { reply: errorReply(info, 403, "FORBIDDEN", `The token has no access to account ${accountId}`) };
+    return { account, token };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
+    const receivedAt = shared.clock.now();
     const url = new URL(req.url ?? "/", "http://spotinst.sim");
     await drain(req);
     if (shared.latencyMs > 0) await wait(shared.latencyMs);
     if (closed) return;
-    let reply: Reply | undefined;
+    let answered: ReturnType<typeof answer>;
     try {
-      reply = answer(req, url);
+      answered = answer(req, url, receivedAt);
     } catch (err) {
       const info = { id: randomUUID(), url: url.pathname, method: req.method ?? "GET", timestamp: "" };
-      reply = errorReply(info, 500, "SIMULATOR_BUG", (err as Error)?.message ?? String(err));
+      answered = { reply: errorReply(info, 500, "SIMULATOR_BUG", (err as Error)?.message ?? String(err)) };
     }
     // A hang: leave the socket open with no answer; close() destroys it.
-    if (!reply) return;
+    if (!answered) return;
+    const { reply, route, verdict, decidedAt = 0 } = answered;
     if (options.logRequests) {
       shared.record({
         type: "request",
         subject: url.pathname,
-        detail: { service: "spotinst", method: req.method, status: reply.status },
+        detail: {
+          service: "spotinst",
+          method: req.method,
+          status: reply.status,
+          receivedAt,
+          ...(route && { route }),
+          // A 429's promise: no request on this route should arrive before retryAt.
+          ...(verdict && !verdict.allowed && { retryAt: decidedAt + verdict.resetMs, early: verdict.early }),
+        },
       });
     }
     send(res, reply);

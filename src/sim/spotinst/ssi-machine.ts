@@ -29,6 +29,10 @@ export interface MachineGroup {
   persistRootVolume: boolean;
   ports: ServicePort[];
   timings: Timings;
+  /** short: ACTIVE → RECYCLING → ACTIVE; long: initiating states, and a recycle through PAUSED. */
+  stateWalk: "short" | "long";
+  /** A DEALLOCATED SSI leaves the group's list. */
+  dropDeallocated: boolean;
 }
 
 export interface SimSsi {
@@ -58,6 +62,8 @@ export interface MachineDeps {
   ports: PortKeeper;
   /** A failure inside a timer: nobody to throw to, so it is reported instead. */
   reportIncident(subject: string, err: unknown): void;
+  /** Take a DEALLOCATED SSI out of its group's list (drop_deallocated). */
+  dropSsi(ssi: SimSsi): void;
 }
 
 export type ActionSource = "api" | "out-of-band";
@@ -95,10 +101,19 @@ export function beginAction(
     detail: { service: "spotinst", action, groupId: group.id, source },
   });
   const run = () => PHASES[action](deps, group, ssi);
-  // During `accept` the SSI still reads its old state: the race real clients must survive.
+  // The long walk shows the documented "action initiated" state while the action is accepted.
+  // The short one keeps the old state instead: the race real clients must survive.
+  if (group.stateWalk === "long") setState(deps, group, ssi, INITIATING[action]);
   if (group.timings.accept > 0) schedule(deps, ssi, group.timings.accept, run);
   else run();
 }
+
+const INITIATING: Record<StatefulAction, StatefulState> = {
+  recycle: "RECYCLE",
+  pause: "PAUSE",
+  resume: "RESUME",
+  deallocate: "DEALLOCATE",
+};
 
 type Phase = (deps: MachineDeps, group: MachineGroup, ssi: SimSsi) => void;
 
@@ -109,15 +124,23 @@ const PHASES: Record<StatefulAction, Phase> = {
     schedule(deps, ssi, group.timings.recycleStop, () => {
       terminate(ssi);
       if (ssi.behaviour.recycleOutcome === "stuck") return;
-      schedule(deps, ssi, group.timings.recycleStart, () => {
-        ssi.pending = null;
-        if (ssi.behaviour.recycleOutcome === "error") {
-          setState(deps, group, ssi, "ERROR");
-          return;
-        }
-        launch(deps, group, ssi);
-        setState(deps, group, ssi, "ACTIVE");
-        bootReplacement(deps, group, ssi);
+      const start = () =>
+        schedule(deps, ssi, group.timings.recycleStart, () => {
+          ssi.pending = null;
+          if (ssi.behaviour.recycleOutcome === "error") {
+            setState(deps, group, ssi, "ERROR");
+            return;
+          }
+          launch(deps, group, ssi);
+          setState(deps, group, ssi, "ACTIVE");
+          bootReplacement(deps, group, ssi);
+        });
+      if (group.stateWalk === "short") return start();
+      // Spot describes a recycle as a pause followed by a resume.
+      setState(deps, group, ssi, "PAUSED");
+      schedule(deps, ssi, group.timings.recyclePaused, () => {
+        setState(deps, group, ssi, "RESUMING");
+        start();
       });
     });
   },
@@ -148,10 +171,21 @@ const PHASES: Record<StatefulAction, Phase> = {
       ssi.privateIp = null;
       ssi.devices = [];
       ssi.pending = null;
-      setState(deps, group, ssi, "DEALLOCATED");
+      setState(deps, group, ssi, "DEALLOCATED", group.dropDeallocated);
+      if (group.dropDeallocated) deps.dropSsi(ssi);
     });
   },
 };
+
+/** The instance fails now, whatever it was doing: ERROR, no instance, ports closed. */
+export function failNow(deps: MachineDeps, group: MachineGroup, ssi: SimSsi): void {
+  ssi.cancelTimer?.();
+  ssi.cancelTimer = undefined;
+  ssi.pending = null;
+  closePorts(deps, ssi);
+  terminate(ssi);
+  setState(deps, group, ssi, "ERROR");
+}
 
 /** Start a new instance for the SSI: new id, launch time, root volume; a new IP unless persisted. */
 export function launch(deps: Pick<MachineDeps, "shared" | "ids">, group: MachineGroup, ssi: SimSsi): void {
@@ -223,7 +257,13 @@ function schedule(deps: MachineDeps, ssi: SimSsi, simSeconds: number, fn: () => 
   });
 }
 
-function setState(deps: MachineDeps, group: MachineGroup, ssi: SimSsi, to: StatefulState): void {
+function setState(
+  deps: MachineDeps,
+  group: MachineGroup,
+  ssi: SimSsi,
+  to: StatefulState,
+  dropped = false,
+): void {
   const from = ssi.state;
   ssi.state = to;
   deps.shared.record({
@@ -236,6 +276,7 @@ function setState(deps: MachineDeps, group: MachineGroup, ssi: SimSsi, to: State
       to,
       instanceId: ssi.instanceId,
       privateIp: ssi.privateIp,
+      ...(dropped && { dropped: true }),
     },
   });
 }

@@ -87,14 +87,39 @@ export interface SpotinstApiErrorItem {
   field?: string;
 }
 
-/** The envelope every response (success or error) comes in. */
-export interface SpotinstEnvelope<T> {
-  request: { id: string; url: string; method: string; timestamp: string };
-  response: {
-    status: { code: number; message: string };
-    kind?: string;
-    items?: T[];
-    count?: number;
-    errors?: SpotinstApiErrorItem[];
-  };
+export interface RequestEcho {
+  id: string;
+  url: string;
+  method: string;
+  timestamp: string;
 }
+
+export interface ResponseStatus {
+  code: number;
+  message: string;
+}
+
+/** A list (even of one object: GET /aws/ec2/group/{id} answers in items[0]). */
+export interface ListEnvelope<T> {
+  request: RequestEcho;
+  response: { status: ResponseStatus; kind: string; items: T[]; count: number };
+}
+
+/** recycle / pause / resume / deallocate: a status and nothing else. */
+export interface ActionEnvelope {
+  request: RequestEcho;
+  response: { status: ResponseStatus };
+}
+
+export interface ErrorEnvelope {
+  request: RequestEcho;
+  response: { status: ResponseStatus; errors: SpotinstApiErrorItem[] };
+}
+
+/** Spot's documented 429: a `data` string and no `errors[]`. */
+export interface RateLimitedEnvelope {
+  request: RequestEcho;
+  response: { status: ResponseStatus; data: "Rate limit exceeded" };
+}
+
+export type SpotinstEnvelope = ListEnvelope<unknown> | ActionEnvelope | ErrorEnvelope | RateLimitedEnvelope;

@@ -44,6 +44,8 @@ export function buildGroup(
     subnetId: deps.ids.subnetId(),
     ports: spec.ports.map(toServicePort),
     timings: resolveTimings(fleet, spec),
+    stateWalk: spec.state_walk,
+    dropDeallocated: spec.drop_deallocated,
     createdAt: now - 90 * 24 * HOUR_MS,
     updatedAt: now - 7 * 24 * HOUR_MS,
     ssis: [],
@@ -54,8 +56,10 @@ export function buildGroup(
     // Older instances first, an hour apart (plus jitter), so `order: oldest_first` has an order to follow.
     const launchedAt = now - (specs.length - k) * HOUR_MS - Math.floor(random() * 600_000);
     const listen = inst.listen ?? spec.listen;
-    if (spec.stateful) group.ssis.push(buildSsi(deps, group, inst, listen, launchedAt));
-    else {
+    if (spec.stateful) {
+      const ssi = buildSsi(deps, group, inst, listen, launchedAt);
+      if (!(ssi.state === "DEALLOCATED" && group.dropDeallocated)) group.ssis.push(ssi);
+    } else {
       group.instances.push({
         instanceId: deps.ids.instanceId(),
         groupId: group.id,

@@ -8,6 +8,7 @@ import type { SimShared } from "../core/shared.js";
 import type { Fleet } from "../fleet.js";
 import {
   beginAction,
+  failNow,
   type MachineDeps,
   type MachineGroup,
   openPorts,
@@ -73,6 +74,8 @@ export interface SpotinstWorld {
   act(accountId: string, groupId: string, ssiId: string, action: StatefulAction): ActionResult;
   /** Someone recycles outside our tool (console, another script): not counted as our call. */
   recycleOutOfBand(ssiId: string): void;
+  /** The SSI fails right now, wherever it is in its walk (tests of "ERROR anywhere"). */
+  failNow(ssiId: string): void;
   /** Change how an SSI's next actions end (e.g. make the next recycle fail). */
   setOutcome(ssiId: string, behaviour: Partial<SsiBehaviour>): void;
   /** A new group image: SSIs without root persistence pick it up on their next launch. */
@@ -113,6 +116,10 @@ export function createSpotinstWorld(
       const incident = { subject, message: (err as Error)?.message ?? String(err) };
       incidents.push(incident);
       options.onIncident?.(incident);
+    },
+    dropSsi(ssi) {
+      const group = groupsById.get(ssi.groupId);
+      if (group) group.ssis = group.ssis.filter((s) => s !== ssi);
     },
   };
 
@@ -169,6 +176,10 @@ export function createSpotinstWorld(
       const refusal = refuseAction(ssi, "recycle");
       if (refusal) throw new Error(refusal);
       beginAction(deps, group, ssi, "recycle", "out-of-band");
+    },
+    failNow(ssiId) {
+      const { group, ssi } = lookup(ssiId);
+      failNow(deps, group, ssi);
     },
     setOutcome(ssiId, behaviour) {
       Object.assign(lookup(ssiId).ssi.behaviour, behaviour);

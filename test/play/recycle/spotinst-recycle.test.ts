@@ -39,7 +39,7 @@ describe("spotinst recycle core", () => {
   let sim: Simulator | undefined;
   let api: SpotinstApi;
   const start = async (fleet = recycleFleet(), timeScale = 1000) => {
-    sim = await startSim({ fleet: fleetSchema.parse(fleet), timeScale, retryAfterSec: 0 });
+    sim = await startSim({ fleet: fleetSchema.parse(fleet), timeScale });
     api = createSpotinstApi({ baseUrl: sim.spotinstUrl, credentials: { token: TOKEN, accountId: ACCOUNT } });
   };
   afterEach(async () => {

@@ -76,12 +76,12 @@ export interface RecycleRig {
 }
 
 export async function startRig(
-  o: { timeScale?: number; fleet?: FleetInput; retryAfterSec?: number; configToken?: boolean } = {},
+  o: { timeScale?: number; fleet?: FleetInput; rateLimit?: number; configToken?: boolean } = {},
 ): Promise<RecycleRig> {
   const sim = await startSim({
     fleet: fleetSchema.parse(o.fleet ?? recycleFleet()),
     timeScale: o.timeScale ?? 1000,
-    retryAfterSec: o.retryAfterSec ?? 0,
+    ...(o.rateLimit !== undefined && { rateLimit: o.rateLimit }),
   });
   const dir = await mkdtemp(join(tmpdir(), "rollcall-recycle-"));
   const env: Record<string, string> = {
