@@ -7,9 +7,9 @@ import { toAnsibleHost, toAnsibleList } from "../inventory/builders/ansible.js";
 import { type LeanInputs, loadInventory } from "../inventory/collect.js";
 import type { InventoryNote } from "../inventory/model.js";
 import { type CliContext, cacheDirOf } from "./context.js";
+import { type InventoryArgs, readConfigBytes } from "./inventory-lean.js";
 import { SPOTINST_RATE_LIMIT_HELP } from "./spotinst-help.js";
 import { createWaitProgress } from "./wait-progress.js";
-import { type InventoryArgs, readConfigBytes } from "./inventory-lean.js";
 
 export type { InventoryArgs } from "./inventory-lean.js";
 
