@@ -8,9 +8,15 @@
 // one note through `onProblem` and a miss from then on.
 import { createHash } from "node:crypto";
 import { getuid } from "node:process";
-import { describe, disabledCache, fileCache, redisCache } from "./backends.js";
+import Keyv, { type KeyvStoreAdapter } from "keyv";
+import { entryPath } from "./entry-file.js";
+import { envelopeCache, newKeyv } from "./envelope-cache.js";
+import { isLockHeld, newOwnerToken, releaseLockFile, renewLockFile, tryLockFile } from "./file-lock.js";
+import { DirectoryStore } from "./file-store.js";
+import type { RedisBackend } from "./redis-store.js";
 
-export { FILE_NAMESPACE, fileStoreKey } from "./backends.js";
+/** keyv's namespace for the directory store; the lean path relies on `rollcall:<key>` keys. */
+export const FILE_NAMESPACE = "rollcall";
 
 export interface RedisSettings {
   url: string;
@@ -60,6 +66,28 @@ export interface SourceCache {
   close(): Promise<void>;
 }
 
+const NO_LOCK: Lock = { release: async () => {} };
+
+/**
+ * A lock we hold is renewed every third of its TTL until released: a refresh that takes long
+ * (the API is throttling us) keeps it, and a holder that dies loses it within one TTL.
+ */
+function heldLock(ttlMs: number, ops: { renew(): Promise<void>; release(): Promise<void> }): Lock {
+  const timer = setInterval(
+    () => {
+      ops.renew().catch(() => {});
+    },
+    Math.max(10, ttlMs / 3),
+  );
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await ops.release();
+    },
+  };
+}
+
 export async function openSourceCache(options: OpenSourceCacheOptions): Promise<SourceCache> {
   const said = new Set<string>();
   const tell = (message: string) => {
@@ -89,6 +117,111 @@ async function openRedis(settings: RedisSettings, tell: (m: string) => void) {
 /** The uid cache files must belong to; undefined where the platform has none (Windows). */
 export function currentUid(): number | undefined {
   return typeof getuid === "function" ? getuid() : undefined;
+}
+
+/** The directory store's key for a source key (the lean path finds entries by it). */
+export function fileStoreKey(key: string): string {
+  return `${FILE_NAMESPACE}:src:${key}`;
+}
+
+function fileCache(dir: string, uid: number | undefined, tell: (m: string) => void): SourceCache {
+  const store = new DirectoryStore({ dir, uid });
+  const check = store.usable();
+  if (!check.ok) tell(check.problem);
+  const lockPath = (key: string) => `${entryPath(dir, fileStoreKey(key))}.lock`;
+  return envelopeCache({
+    kind: "file",
+    location: dir,
+    keyv: newKeyv(store, FILE_NAMESPACE, true),
+    isDown: () => !check.ok,
+    onError: (error, what) => tell(`cache: cannot ${what} in ${dir} (${describe(error)})`),
+    versionAfterSet: (key) => store.expiresOf(fileStoreKey(key)) ?? undefined,
+    async tryLock(key, ttlMs) {
+      if (!check.ok) return NO_LOCK;
+      const owner = newOwnerToken();
+      try {
+        if (!tryLockFile(lockPath(key), ttlMs, owner)) return undefined;
+      } catch (error) {
+        // Cannot even create a lock file: nobody can, so fetching ourselves is the answer.
+        tell(`cache: cannot lock in ${dir} (${describe(error)}); fetching without single-flight`);
+        return NO_LOCK;
+      }
+      return heldLock(ttlMs, {
+        renew: async () => renewLockFile(lockPath(key), owner, ttlMs),
+        release: async () => releaseLockFile(lockPath(key), owner),
+      });
+    },
+    async isLocked(key) {
+      return check.ok && isLockHeld(lockPath(key));
+    },
+    close: async () => {},
+  });
+}
+
+function redisCache(redis: RedisBackend, tell: (m: string) => void): SourceCache {
+  let down = false;
+  // The first failure is told once; from then on this run does without the cache.
+  const fail = (error: unknown) => {
+    if (!down) tell(`cache: Redis at ${redis.location} failed (${describe(error)}); using the API`);
+    down = true;
+  };
+  const lockKey = (key: string) => `src:${key}`;
+  return envelopeCache({
+    kind: "redis",
+    location: redis.location,
+    // The adapter prefixes `<key_prefix>:` itself, so keyv must not add its own.
+    keyv: newKeyv(redis.adapter, redis.keyPrefix, false),
+    isDown: () => down,
+    onError: fail,
+    versionAfterSet: () => undefined,
+    async tryLock(key, ttlMs) {
+      if (down) return NO_LOCK;
+      const owner = newOwnerToken();
+      try {
+        if (!(await redis.tryLock(lockKey(key), owner, ttlMs))) return undefined;
+      } catch (error) {
+        fail(error);
+        return NO_LOCK;
+      }
+      return heldLock(ttlMs, {
+        renew: async () => {
+          if (!down) await redis.renewLock(lockKey(key), owner, ttlMs).catch(fail);
+        },
+        release: async () => {
+          if (!down) await redis.releaseLock(lockKey(key), owner).catch(fail);
+        },
+      });
+    },
+    async isLocked(key) {
+      if (down) return false;
+      try {
+        return await redis.isLocked(lockKey(key));
+      } catch (error) {
+        fail(error);
+        return false;
+      }
+    },
+    close: () => redis.close(),
+  });
+}
+
+function disabledCache(url: string): SourceCache {
+  return {
+    kind: "redis",
+    location: url,
+    get: async () => undefined,
+    set: async () => undefined,
+    delete: async () => false,
+    tryLock: async () => NO_LOCK,
+    isLocked: async () => false,
+    close: async () => {},
+  };
+}
+
+function describe(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const text = e?.code ?? e?.message ?? String(error);
+  return text.split("\n")[0]!.slice(0, 200);
 }
 
 /**
