@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { getuid } from "node:process";
 import Keyv, { type KeyvStoreAdapter } from "keyv";
 import { entryPath } from "./entry-file.js";
-import { isLockHeld, newOwnerToken, releaseLockFile, tryLockFile } from "./file-lock.js";
+import { isLockHeld, newOwnerToken, releaseLockFile, renewLockFile, tryLockFile } from "./file-lock.js";
 import { DirectoryStore } from "./file-store.js";
 import type { RedisBackend } from "./redis-store.js";
 
@@ -73,6 +73,26 @@ interface Envelope<T> {
 
 const NO_LOCK: Lock = { release: async () => {} };
 
+/**
+ * A lock we hold is renewed every third of its TTL until released: a refresh that takes long
+ * (the API is throttling us) keeps it, and a holder that dies loses it within one TTL.
+ */
+function heldLock(ttlMs: number, ops: { renew(): Promise<void>; release(): Promise<void> }): Lock {
+  const timer = setInterval(
+    () => {
+      ops.renew().catch(() => {});
+    },
+    Math.max(10, ttlMs / 3),
+  );
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await ops.release();
+    },
+  };
+}
+
 export async function openSourceCache(options: OpenSourceCacheOptions): Promise<SourceCache> {
   const said = new Set<string>();
   const tell = (message: string) => {
@@ -131,7 +151,10 @@ function fileCache(dir: string, uid: number | undefined, tell: (m: string) => vo
         tell(`cache: cannot lock in ${dir} (${describe(error)}); fetching without single-flight`);
         return NO_LOCK;
       }
-      return { release: async () => releaseLockFile(lockPath(key), owner) };
+      return heldLock(ttlMs, {
+        renew: async () => renewLockFile(lockPath(key), owner, ttlMs),
+        release: async () => releaseLockFile(lockPath(key), owner),
+      });
     },
     async isLocked(key) {
       return check.ok && isLockHeld(lockPath(key));
@@ -165,11 +188,14 @@ function redisCache(redis: RedisBackend, tell: (m: string) => void): SourceCache
         fail(error);
         return NO_LOCK;
       }
-      return {
+      return heldLock(ttlMs, {
+        renew: async () => {
+          if (!down) await redis.renewLock(lockKey(key), owner, ttlMs).catch(fail);
+        },
         release: async () => {
           if (!down) await redis.releaseLock(lockKey(key), owner).catch(fail);
         },
-      };
+      });
     },
     async isLocked(key) {
       if (down) return false;

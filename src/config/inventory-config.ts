@@ -4,7 +4,7 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import { awsSourceSchema } from "./aws-source.js";
 import { cacheConfigSchema } from "./cache-config.js";
-import { readYamlFile, validate, type YamlSource } from "./yaml.js";
+import { ownRecord, readYamlFile, validate, type YamlSource } from "./yaml.js";
 
 const globList = z
   .union([z.string(), z.array(z.string())])
@@ -67,9 +67,9 @@ export const staticSourceSchema = z.strictObject({
   type: z.literal("static"),
   name: z.string().min(1).optional(),
   /** Host name → vars. */
-  hosts: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
+  hosts: ownRecord(ownRecord(z.unknown()).nullable()),
   /** Group name → host names. */
-  groups: z.record(z.string(), z.array(z.string())).default({}),
+  groups: ownRecord(z.array(z.string())).default({}),
   optional: z.boolean().default(false),
 });
 

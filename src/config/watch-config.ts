@@ -2,11 +2,29 @@
 // play runs for which event, and how hard to hold lifecycle actions. The same file may carry an
 // inventory config (`sources:` …) for other commands; any other top-level key is an error.
 import { z } from "zod";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { compileTemplate } from "../template/engine.js";
 import { regionSchema } from "./aws-source.js";
 import { inventoryConfigSchema } from "./inventory-config.js";
 import { readYamlFile, validate } from "./yaml.js";
+
+/** Vars from the config reach plays as data (like -e): a template in them would stay literal text. */
+const dataVars = z.record(z.string(), z.unknown()).superRefine((vars, ctx) => {
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === "string" && /\{\{|\{%/.test(v)) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: "vars here are values, not templates: put templates in the play's own vars",
+      });
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, i]);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    }
+  };
+  for (const [k, v] of Object.entries(vars)) walk(v, [k]);
+});
 
 const playRef = z
   .union([
@@ -14,7 +32,7 @@ const playRef = z
     z.strictObject({
       playbook: z.string().min(1),
       /** Extra vars for this play (over `watch.vars`, under the event's own vars). */
-      vars: z.record(z.string(), z.unknown()).default({}),
+      vars: dataVars.default({}),
     }),
   ])
   .transform((v) => (typeof v === "string" ? { playbook: v, vars: {} } : v));
@@ -82,7 +100,7 @@ export const watchSchema = z
     /** Seconds in-flight plays may take to finish after SIGTERM before they are stopped. */
     grace_period: z.number().min(0).max(86400).default(600),
     /** Extra vars for every play (under each play's own and the event's vars). */
-    vars: z.record(z.string(), z.unknown()).default({}),
+    vars: dataVars.default({}),
   })
   .superRefine((w, ctx) => {
     if ((w.queue_url === undefined) === (w.queue_name === undefined)) {
@@ -112,14 +130,14 @@ const fileSchema = z.strictObject({
 
 export async function loadWatchConfig(file: string): Promise<{ file: string; config: WatchConfig }> {
   const parsed = await readYamlFile(file);
-  if (!parsed.ok) throw new UsageError(parsed.issues);
+  if (!parsed.ok) throw new InputError(parsed.issues);
   const value = parsed.value.value;
   if (value === null || typeof value !== "object" || Array.isArray(value) || !("watch" in value)) {
-    throw new UsageError([
+    throw new InputError([
       { message: "no watch: section (expected a mapping with a watch: key)", at: { file, line: 1, col: 1 } },
     ]);
   }
   const checked = validate(fileSchema, parsed.value);
-  if (!checked.ok) throw new UsageError(checked.issues);
+  if (!checked.ok) throw new InputError(checked.issues);
   return { file, config: (checked.value as { watch: WatchConfig }).watch };
 }

@@ -1,8 +1,8 @@
 // YAML with source positions, and schema validation whose every issue points at file:line:col.
 // Shared by the inventory config, the simulator's fleet file and the play parser.
 import { readFile } from "node:fs/promises";
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { z } from "zod";
 import { didYouMean, ExitCode, type Issue, type SourcePosition } from "../errors.js";
 
 export interface YamlSource {
@@ -29,7 +29,34 @@ export function parseYaml(text: string, file: string): Parsed<YamlSource> {
       })),
     };
   }
-  return { ok: true, value: { file, doc, lines, value: doc.toJS({ maxAliasCount: 100 }) } };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses documents whose aliases expand past the limit ("billion laughs").
+    if (!(err instanceof ReferenceError)) throw err;
+    return {
+      ok: false,
+      issues: [
+        {
+          message: `invalid YAML: too many aliases: expanding them would make a huge document (${firstLine(err.message)}): refusing the document`,
+          at: toPosition(file, lines, firstAliasOffset(doc)),
+        },
+      ],
+    };
+  }
+  return { ok: true, value: { file, doc, lines, value } };
+}
+
+function firstAliasOffset(doc: Document.Parsed): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 export async function readYamlFile(file: string): Promise<Parsed<YamlSource>> {
@@ -122,6 +149,9 @@ export function validate<S extends z.ZodType>(
   return { ok: false, issues: sortIssues(issues) };
 }
 
+/** Keys whose values are secrets: an error says what kind of value it got, never the value. */
+const SECRET_KEY = /token|secret|passw|credential|api_?key/i;
+
 function toIssue(
   zi: z.core.$ZodIssue,
   src: YamlSource,
@@ -132,6 +162,8 @@ function toIssue(
   const rel = zi.path.filter((k): k is PathKey => typeof k !== "symbol");
   const path = [...base, ...rel];
   const field = rel.length > 0 ? `${rel.join(".")}: ` : "";
+  const secret = path.some((k) => typeof k === "string" && SECRET_KEY.test(k));
+  const describeValue = secret ? describeKind : describeAnyValue;
   switch (zi.code) {
     case "unrecognized_keys": {
       const key = zi.keys[0]!;
@@ -160,7 +192,7 @@ function toIssue(
       if (options) {
         const actual = valueAt(input, rel);
         const names = options.map(String);
-        const hint = typeof actual === "string" ? didYouMean(actual, names) : "";
+        const hint = typeof actual === "string" && !secret ? didYouMean(actual, names) : "";
         return {
           message: `${field}expected one of ${names.map((o) => JSON.stringify(o)).join(", ")}, got ${describeValue(actual)}${hint}`,
           at: positionOf(src, path),
@@ -192,6 +224,8 @@ function valueAt(value: unknown, path: readonly PathKey[]): unknown {
 function article(expected: string): string {
   const names: Record<string, string> = {
     object: "a mapping",
+    map: "a mapping",
+    record: "a mapping",
     array: "a list",
     string: "a string",
     number: "a number",
@@ -201,12 +235,37 @@ function article(expected: string): string {
   return names[expected] ?? expected;
 }
 
+/** What kind of value `v` is, without any of its content (for secret-typed fields). */
+export function describeKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "boolean") return "true or false";
+  return `a ${typeof v}`;
+}
+
+const describeAnyValue = (v: unknown) => describeValue(v);
+
 export function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * `z.record(z.string(), value)` for maps keyed by names from outside (host names, group names,
+ * tags): zod's record drops a "__proto__" key without a word, this keeps every key as an own
+ * property. Issues keep the record's paths (`hosts.<name>…`).
+ */
+export function ownRecord<V extends z.ZodType>(value: V) {
+  return z
+    .preprocess(
+      (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? new Map(Object.entries(v)) : v),
+      z.map(z.string(), value),
+    )
+    .transform((m) => Object.fromEntries(m) as Record<string, z.output<V>>);
 }
 
 /** Keys of the object schema found by walking `path`, seeing through optional/default/array. */

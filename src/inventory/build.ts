@@ -3,6 +3,8 @@
 // is byte-for-byte deterministic.
 import type { KeyedGroup } from "../config/inventory-config.js";
 import type { Group, HostRecord, Inventory, InventoryNote, Vars } from "./model.js";
+import { nameMap, ownObject, ownValue } from "./names.js";
+import { assignHostNames, groupRenamer, hostNamesAwayFromGroups, type Membership } from "./naming.js";
 
 export interface BuildOptions {
   hostnames: readonly string[];
@@ -22,10 +24,44 @@ export interface BuildResult {
 
 export function buildInventory(records: readonly HostRecord[], options: BuildOptions): BuildResult {
   const notes: InventoryNote[] = [];
-  const named = assignNames(records, options.hostnames, notes);
-  const groupName = options.sanitizeGroupNames ? sanitizeGroupName : (n: string) => n;
+  const named = assignHostNames(records, options.hostnames, notes);
+  const sanitize = options.sanitizeGroupNames ? sanitizeGroupName : (n: string) => n;
 
-  const hosts = new Map<string, Vars>();
+  // First pass: each host's vars and the group names it asks for. Names are settled after it:
+  // a renamed group must land on no name in use, and a host must not share a group's name.
+  const vars: Vars[] = [];
+  const memberships: Membership[] = [];
+  named.forEach(({ record }, host) => {
+    // Salt's ansible roster only reads the legacy name, hence ansible_ssh_host too.
+    const address = record.address
+      ? { ansible_host: record.address, ansible_ssh_host: record.address }
+      : undefined;
+    let v = sortKeys(record.vars, address);
+    if (options.compose) v = sortKeys(v, options.compose(v));
+    vars.push(v);
+    for (const ref of record.groups) {
+      const parent = ref.parent && options.parentGroups ? sanitize(ref.parent) : undefined;
+      memberships.push({ host, group: sanitize(ref.name), parent, source: record.source });
+    }
+    for (const kg of options.keyedGroups) {
+      for (const g of keyedGroupNames(kg, record, v, options.evaluateKey)) {
+        const parent = kg.parent_group ? sanitize(kg.parent_group) : undefined;
+        memberships.push({ host, group: sanitizeGroupName(g), parent, source: record.source });
+      }
+    }
+  });
+  const groupName = groupRenamer(memberships, notes);
+  const settled = memberships.map((m) => ({
+    host: m.host,
+    group: groupName(m.group, m.source),
+    parent: m.parent === undefined ? undefined : groupName(m.parent, m.source),
+  }));
+  const names = hostNamesAwayFromGroups(
+    named,
+    new Set(settled.flatMap((m) => (m.parent === undefined ? [m.group] : [m.group, m.parent]))),
+    notes,
+  );
+
   const groups = new Map<string, { hosts: Set<string>; children: Set<string> }>();
   const groupOf = (name: string) => {
     let g = groups.get(name);
@@ -35,34 +71,22 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
     }
     return g;
   };
-
-  for (const { name, record } of named) {
-    // Salt's ansible roster only reads the legacy name, hence ansible_ssh_host too.
-    const address = record.address
-      ? { ansible_host: record.address, ansible_ssh_host: record.address }
-      : undefined;
-    let vars = sortKeys(record.vars, address);
-    if (options.compose) vars = sortKeys(vars, options.compose(vars));
-    hosts.set(name, vars);
-
-    for (const ref of record.groups) {
-      const g = groupName(ref.name);
-      groupOf(g).hosts.add(name);
-      if (ref.parent && options.parentGroups) groupOf(groupName(ref.parent)).children.add(g);
-    }
-    for (const kg of options.keyedGroups) {
-      for (const g of keyedGroupNames(kg, record, vars, options.evaluateKey)) {
-        const safe = sanitizeGroupName(g);
-        groupOf(safe).hosts.add(name);
-        if (kg.parent_group) groupOf(groupName(kg.parent_group)).children.add(safe);
-      }
-    }
+  for (const m of settled) {
+    groupOf(m.group).hosts.add(names[m.host]!);
+    if (m.parent !== undefined) groupOf(m.parent).children.add(m.group);
   }
+  const hosts = new Map(names.map((n, i) => [n, vars[i]!]));
+  return { inventory: assemble(hosts, groups), notes };
+}
 
+/** Sorted hosts, `all` and `ungrouped`, and every group in name order. */
+function assemble(
+  hosts: Map<string, Vars>,
+  groups: Map<string, { hosts: Set<string>; children: Set<string> }>,
+): Inventory {
   // A group that is somebody's child is not a direct child of `all` (Ansible's reconcile rule).
   const isChild = new Set<string>();
   for (const g of groups.values()) for (const c of g.children) isChild.add(c);
-  for (const name of ["all", "ungrouped"]) groups.delete(name);
   const grouped = new Set<string>();
   for (const g of groups.values()) for (const h of g.hosts) grouped.add(h);
 
@@ -73,7 +97,6 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
   const ungrouped = sortedHosts.filter((h) => !grouped.has(h));
   const topLevel = [...groups.keys()].filter((g) => !isChild.has(g));
 
-  const out: Record<string, Group> = {};
   const allGroups: [string, Group][] = [
     ["all", { name: "all", hosts: [], children: sortNames([...topLevel, "ungrouped"]), vars: {} }],
     ["ungrouped", { name: "ungrouped", hosts: ungrouped, children: [], vars: {} }],
@@ -91,40 +114,12 @@ export function buildInventory(records: readonly HostRecord[], options: BuildOpt
   }
   const groupOrder = new Map(sortNames(allGroups.map(([n]) => n)).map((n, i) => [n, i]));
   allGroups.sort(([a], [b]) => groupOrder.get(a)! - groupOrder.get(b)!);
+  // Keyed by names from outside: no prototype, so "__proto__" and "constructor" are plain keys.
+  const out = nameMap<Group>();
   for (const [name, g] of allGroups) out[name] = g;
-
-  const hostOut: Record<string, Vars> = {};
+  const hostOut = nameMap<Vars>();
   for (const h of sortedHosts) hostOut[h] = hosts.get(h)!;
-  return { inventory: { hosts: hostOut, groups: out }, notes };
-}
-
-function assignNames(records: readonly HostRecord[], prefs: readonly string[], notes: InventoryNote[]) {
-  const candidates = records.map((record) => ({ record, name: record.fixedName ?? pickName(record, prefs) }));
-  const count = new Map<string, number>();
-  for (const c of candidates) count.set(c.name, (count.get(c.name) ?? 0) + 1);
-  return candidates.map((c) => {
-    if (count.get(c.name)! > 1) {
-      // Never merge two machines under one name: every colliding one gets its id appended.
-      const name = `${c.name}_${c.record.id}`;
-      notes.push({
-        level: "verbose",
-        message: `host name ${c.name} is shared by several instances; using ${name}`,
-      });
-      return { name, record: c.record };
-    }
-    return c;
-  });
-}
-
-function pickName(record: HostRecord, prefs: readonly string[]): string {
-  for (const key of prefs) {
-    const value = key.startsWith("tag:")
-      ? (record.names[key] ?? record.tags[key.slice(4)])
-      : record.names[key];
-    if (value) return value;
-  }
-  // No preferred name: fall back to the id rather than dropping the host (aws_ec2 drops it).
-  return record.id;
+  return { hosts: hostOut, groups: out };
 }
 
 function keyedGroupNames(
@@ -134,10 +129,10 @@ function keyedGroupNames(
   evaluateKey: BuildOptions["evaluateKey"],
 ): string[] {
   const value = kg.key.startsWith("tags.")
-    ? record.tags[kg.key.slice(5)]
+    ? ownValue(record.tags, kg.key.slice(5))
     : evaluateKey && !/^[A-Za-z_]\w*$/.test(kg.key)
       ? evaluateKey(kg.key, vars)
-      : vars[kg.key];
+      : ownValue(vars, kg.key);
   const withPrefix = (name: string) => (kg.prefix ? `${kg.prefix}${kg.separator}${name}` : name);
   if (value === undefined || value === null || value === "") {
     return kg.default_value !== undefined ? [withPrefix(kg.default_value)] : [];
@@ -162,14 +157,15 @@ export function sanitizeGroupName(name: string): string {
  * runs once per host, 10,000 times for a large inventory.
  */
 function sortKeys(vars: Vars, extra?: Vars): Vars {
-  const merged: Vars = extra ? Object.assign({}, vars, extra) : vars;
+  // Spread and fromEntries define own properties: a "__proto__" key stays a key.
+  const merged: Vars = extra ? { ...vars, ...extra } : vars;
   const keys = Object.keys(merged).sort();
-  const out: Vars = {};
+  const entries: [string, unknown][] = [];
   for (const k of keys) {
     const v = merged[k];
-    if (v !== undefined) out[k] = v;
+    if (v !== undefined) entries.push([k, v]);
   }
-  return out;
+  return ownObject(entries);
 }
 
 /** `compareNames` order, computing each name's sort key once (10,000 hosts sort in a few ms). */

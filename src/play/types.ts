@@ -96,6 +96,8 @@ export interface Task {
   become?: boolean;
   /** May be a template (rendered per host). */
   becomeUser?: string;
+  /** `environment:` of the play, its blocks and the task, inner ones winning; values may be templates. */
+  environment: Record<string, Templatable<string | number | boolean>>;
   /** A failure here is caught by an enclosing block's `rescue` (counted as rescued). */
   rescuable: boolean;
   /** The task sits in a `rescue` or `always` section (any_errors_fatal spares such hosts). */

@@ -1,7 +1,14 @@
 // The fleet file: what the simulator's fake cloud contains. YAML, validated with zod, every
 // mistake reported as file:line:col. The format is specified in src/sim/README.md.
 import { z } from "zod";
-import { type Parsed, parseYaml, readYamlFile, validate, type YamlSource } from "../config/yaml.js";
+import {
+  ownRecord,
+  type Parsed,
+  parseYaml,
+  readYamlFile,
+  validate,
+  type YamlSource,
+} from "../config/yaml.js";
 import { awsFleetSchema, defaultAwsFleet } from "./aws/fleet.js";
 import { rateLimitSchema } from "./spotinst/rate-limit-schema.js";
 
@@ -53,7 +60,8 @@ const groupSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   region: z.string().min(1).default("us-east-1"),
-  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  // ownRecord: a tag named "__proto__" is a tag (zod's record drops it).
+  tags: ownRecord(z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   stateful: z.boolean().default(true),
   persist_private_ip: z.boolean().default(false),
   persist_root_volume: z.boolean().default(false),

@@ -1,7 +1,6 @@
-// Event data is untrusted. Fields that end up in commands or names must have AWS's own formats,
-// and no event string may carry template markers: the play engine expands variables that hold
-// templates (lazy templating), so a `{{ … }}` inside an ASG name or NotificationMetadata would be
-// rendered. Such an event is refused rather than altered.
+// Event data is untrusted. Fields that end up in commands, names and API calls must have AWS's
+// own formats. (Template text in event data needs no check here: plays see event values as
+// variables, which the template engine never renders — docs/templates.md, "Data is data".)
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 /** AWS: LifecycleHookName is [A-Za-z0-9\-_\/]+, up to 255. */
@@ -9,7 +8,6 @@ const HOOK_NAME = /^[A-Za-z0-9_/-]{1,255}$/;
 const TOKEN = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const TEMPLATE_MARKERS = /\{\{|\{%|\{#/;
 
 export class EventProblem extends Error {}
 
@@ -37,27 +35,6 @@ export function checkToken(value: unknown): string | undefined {
   if (typeof value !== "string" || !TOKEN.test(value))
     throw new EventProblem(`LifecycleActionToken ${show(value)} is not a lifecycle action token`);
   return value;
-}
-
-/** The first string anywhere in `value` that holds a template marker, as `path: "…"`. */
-export function findTemplateMarker(value: unknown, path = ""): string | undefined {
-  if (typeof value === "string")
-    return TEMPLATE_MARKERS.test(value) ? `${path || "body"} ${show(value)}` : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) {
-      const hit = findTemplateMarker(v, `${path}[${i}]`);
-      if (hit) return hit;
-    }
-    return undefined;
-  }
-  if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      if (TEMPLATE_MARKERS.test(k)) return `key ${show(k)}`;
-      const hit = findTemplateMarker(v, path ? `${path}.${k}` : k);
-      if (hit) return hit;
-    }
-  }
-  return undefined;
 }
 
 /** A value for a log line: quoted, control characters escaped, cut short. */

@@ -4,7 +4,6 @@
 import type { AwsApi, LifecycleActionRef } from "../cloud/aws/api.js";
 import { RemoteError } from "../errors.js";
 import type { Vars } from "../inventory/model.js";
-import { EventProblem } from "./event-checks.js";
 import { eventVars, renderMinionId } from "./event-vars.js";
 import type { WatchEvent } from "./events.js";
 import { describeInstance, ec2Vars, oneHostInventory } from "./host.js";
@@ -80,7 +79,6 @@ export async function prepareHost(job: EventJob): Promise<PreparedHost | HandleO
       asgName ??= inst.tags?.["aws:autoscaling:groupName"];
     }
   } catch (err) {
-    if (err instanceof EventProblem) return leaveForRedrive(job, "invalid", err.message);
     job.log("error", `DescribeInstances failed: ${(err as Error).message}; left for a retry`, "error");
     return "left";
   }

@@ -8,7 +8,6 @@ import {
   checkInstanceId,
   checkToken,
   EventProblem,
-  findTemplateMarker,
   show,
 } from "./event-checks.js";
 
@@ -93,9 +92,6 @@ function fromSns(envelope: Obj): ParsedMessage {
 
 function fromAutoScaling(m: Obj, envelope: Envelope, region: string | undefined): ParsedMessage {
   if (m.Event === TEST || m.LifecycleTransition === TEST) return { type: "test", envelope };
-  const marker = findTemplateMarker(m);
-  if (marker)
-    throw new EventProblem(`refused: ${marker} holds template markers (event data is never rendered)`);
   if (typeof m.LifecycleTransition === "string") {
     if (m.LifecycleTransition !== LAUNCHING && m.LifecycleTransition !== TERMINATING)
       return { type: "invalid", reason: `unsupported LifecycleTransition ${show(m.LifecycleTransition)}` };
@@ -157,9 +153,6 @@ function fromEventBridge(e: Obj): ParsedMessage {
   const type = e["detail-type"];
   if (!isObject(e.detail)) throw new EventProblem(`EventBridge event ${show(type)} without a detail object`);
   const d = e.detail;
-  const marker = findTemplateMarker(e);
-  if (marker)
-    throw new EventProblem(`refused: ${marker} holds template markers (event data is never rendered)`);
   const region = typeof e.region === "string" ? e.region : undefined;
   const id = typeof e.id === "string" ? e.id : "";
   if (source === "aws.autoscaling" && typeof type === "string" && type.endsWith("Lifecycle Action")) {

@@ -6,18 +6,12 @@ import type { AwsApi } from "../cloud/aws/api.js";
 import type { Ec2Instance } from "../cloud/aws/types.js";
 import type { Group, Inventory, Vars } from "../inventory/model.js";
 import { ASG_PARENT_GROUP } from "../inventory/sources/aws-map.js";
-import { EventProblem, findTemplateMarker } from "./event-checks.js";
 
 /** The instance as EC2 describes it, or undefined when it is gone (or never existed). */
 export async function describeInstance(api: AwsApi, instanceId: string): Promise<Ec2Instance | undefined> {
   const found = await api.describeInstances([instanceId], { ignoreMissing: true });
   const inst = found.find((i) => i.instanceId === instanceId);
   if (!inst || inst.state === "terminated") return undefined;
-  const marker = findTemplateMarker(inst.tags ?? {});
-  if (marker)
-    throw new EventProblem(
-      `refused: EC2 tag ${marker} holds template markers (cloud data is never rendered)`,
-    );
   return inst;
 }
 

@@ -2,7 +2,7 @@
 // (src/play/session.ts), as `rollcall play` does — same runner, services, journal and reporters —
 // on the event's one-host inventory, with the event's vars as extra vars. Everything the watcher
 // needs from src/play/ goes through this file.
-import { UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import type { Inventory, Vars } from "../inventory/model.js";
 import type { PlayEvent } from "../play/events.js";
 import { loadPlaybook } from "../play/parse/playbook.js";
@@ -15,7 +15,7 @@ import type { Playbook } from "../play/types.js";
 /** Parse a playbook at start-up, so a broken one stops the watcher before it takes a message. */
 export async function loadWatchPlaybook(file: string, cwd: string): Promise<Playbook> {
   const loaded = await loadPlaybook(file, cwd);
-  if (!loaded.ok) throw new UsageError(loaded.issues);
+  if (!loaded.ok) throw new InputError(loaded.issues);
   return loaded.value;
 }
 
@@ -27,7 +27,7 @@ export async function checkWatchPlaybook(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   const prepared = await preparePlaybook(playbook, inventory, { extraVars, env });
-  if (!prepared.ok) throw new UsageError(prepared.issues);
+  if (!prepared.ok) throw new InputError(prepared.issues);
 }
 
 export interface PlayRunInput {
@@ -54,7 +54,7 @@ export interface PlayRunInput {
 }
 
 export interface PlayRunResult {
-  /** Ansible's: 0 ok, 2 failed, 4 unreachable, 130 interrupted; 2 also when the play cannot start. */
+  /** ansible-playbook's (docs/exit-codes.md): 0 ok, 2 failed, 4 unreachable, 99 interrupted; 4 (or 1) when the play cannot start. */
   exitCode: number;
   interrupted: boolean;
   /** Why the play could not start (a template naming an undefined variable…). */
@@ -95,7 +95,8 @@ export async function runWatchPlay(input: PlayRunInput): Promise<PlayRunResult> 
     if (result.kind !== "run") return { exitCode: result.exitCode, interrupted: false };
     return { exitCode: result.exitCode, interrupted: result.interrupted };
   } catch (err) {
-    if (err instanceof UsageError) return { exitCode: 2, interrupted: false, problem: err.message };
+    if (err instanceof UsageError)
+      return { exitCode: err.exitCode, interrupted: false, problem: err.message };
     throw err;
   }
 }

@@ -6,7 +6,7 @@ import type { AwsApi, AwsApiSettings } from "../cloud/aws/api.js";
 import { createSqsApi, type SqsApi } from "../cloud/aws/sqs.js";
 import { awsSourceSchema } from "../config/aws-source.js";
 import { EVENT_KEYS, type WatchConfig } from "../config/watch-config.js";
-import { UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { awsApiSettings } from "../inventory/sources/aws.js";
 import type { EventKind } from "./events.js";
 import { oneHostInventory } from "./host.js";
@@ -138,6 +138,6 @@ function regionOf(config: WatchConfig, env: Record<string, string | undefined>):
     ? /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(config.queue_url)?.[1]
     : undefined;
   const region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? fromUrl;
-  if (!region) throw new UsageError("watch: no region: set watch.region, or AWS_REGION");
+  if (!region) throw new InputError("watch: no region: set watch.region, or AWS_REGION");
   return region;
 }

@@ -118,7 +118,7 @@ const cases: Case[] = [
   },
   {
     name: "bad pattern (regex)",
-    playbook: `- hosts: ‸"~(["\n  tasks: []\n`,
+    playbook: `- hosts: ‸"~(a"\n  tasks: []\n`,
     message: "hosts: invalid regular expression",
   },
   {

@@ -1,4 +1,4 @@
-// `rollcall watch -c FILE` with a bad `watch:` section: exit 2 and the same one-line
+// `rollcall watch -c FILE` with a bad `watch:` section: exit 4 and the same one-line
 // `file:line:col: …` errors as the other config files, before anything connects to AWS.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +20,7 @@ writeFileSync(
   "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: '{{ instanse_id }}' }\n",
 );
 
-const CASES: { name: string; yaml: string; error: RegExp }[] = [
+const CASES: { name: string; yaml: string; error: RegExp; code?: number }[] = [
   {
     name: "unknown key",
     yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: ok.yml\n  consurrency: 4\n`,
@@ -73,6 +73,12 @@ const CASES: { name: string; yaml: string; error: RegExp }[] = [
     error: /watch\.yml:3:34: unknown option "varz" in watch\.on_launch \(did you mean "vars"\?\)$/,
   },
   {
+    name: "a template in vars",
+    yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: { playbook: ok.yml, vars: { url: "http://{{ ansible_host }}" } }\n`,
+    error:
+      /watch\.yml:3:47: watch\.on_launch\.vars\.url: vars here are values, not templates: put templates in the play's own vars$/,
+  },
+  {
     name: "no watch section",
     yaml: "sources: []\n",
     error: /watch\.yml:1:1: no watch: section/,
@@ -81,6 +87,7 @@ const CASES: { name: string; yaml: string; error: RegExp }[] = [
     name: "missing playbook",
     yaml: `watch:\n  queue_url: ${QUEUE}\n  on_launch: nope.yml\n`,
     error: /nope\.yml: no such file/,
+    code: 1,
   },
   {
     name: "playbook naming an undefined variable",
@@ -90,12 +97,14 @@ const CASES: { name: string; yaml: string; error: RegExp }[] = [
 ];
 
 describe("rollcall watch: config errors", () => {
-  it.each(CASES)("$name", async ({ yaml, error }) => {
+  // A file that does not validate exits 4 (as ansible-playbook's parser errors), one that cannot
+  // be read 1: docs/exit-codes.md.
+  it.each(CASES)("$name", async ({ yaml, error, code = 4 }) => {
     const file = join(dir, "watch.yml");
     writeFileSync(file, yaml);
     // No AWS settings at all: a config error must stop it before any client is made.
     const r = await runCli(["watch", "-c", file], { HOME: dir }, dir);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(code);
     const lines = r.stderr.split("\n").filter(Boolean);
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^rollcall: /);

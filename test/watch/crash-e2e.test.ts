@@ -26,12 +26,12 @@ describe("rollcall watch: a watcher killed mid-play", () => {
       wait_time_seconds: 1,
       vars: { minion_port: 7022, salt_key_delay: 1 },
     });
-    const first = h.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "8000" });
+    const first = h.startWatcher(config, { SALT_STANDIN_SLEEP_MS: "30000" });
     await first.waitFor(/watching/);
     await h.sim
       .autoscaling()
       .send(new SetDesiredCapacityCommand({ AutoScalingGroupName: "kafka-asg-prod", DesiredCapacity: 1 }));
-    // The first watcher is inside `salt … state.apply` (8 s): kill it there.
+    // The first watcher is inside `salt … state.apply` (30 s): kill it there.
     await eventually(
       () => expect(h!.saltCalls().some((c) => c.function === "state.apply")).toBe(true),
       15_000,

@@ -1,8 +1,9 @@
 // Malformed, foreign, duplicate, stale and test messages through the built CLI. Each row says
 // what must happen to the message (deleted, or left for the queue's redrive policy, which here
 // moves it to events-dlq after 2 receives) and the log line it produces (once, though the
-// message comes back). No row runs a play except the first copy of the duplicate and the unsafe
-// minion id (whose play gets minion_id null and fails before any Salt command).
+// message comes back). Only the valid notifications run a play: the first copy of the duplicate,
+// the one carrying template text (which arrives as text), and the unsafe minion id (whose play
+// gets minion_id null and fails before any Salt command).
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -58,6 +59,7 @@ const notification = (event: string, over: Record<string, unknown> = {}) => ({
   Time: "2024-05-01T10:00:00.000Z",
   EC2InstanceId: "i-0abcdef0123456789",
   StatusCode: "InProgress",
+  Cause: "At 2024-05-01T10:00:00Z an instance was started.",
   AutoScalingGroupName: ASG,
   Event: event,
   ...over,
@@ -140,16 +142,19 @@ const ROWS: Row[] = [
     log: /unsupported LifecycleTransition "autoscaling:EC2_INSTANCE_REBOOTING"/,
   },
   {
-    name: "template in NotificationMetadata",
-    body: hook({ NotificationMetadata: "{{ lookup('env', 'HOME') }}" }),
-    outcome: "left",
-    log: /refused: NotificationMetadata ".*" holds template markers \(event data is never rendered\)/,
+    name: "template text in an event is data",
+    body: notification("autoscaling:EC2_INSTANCE_LAUNCH", {
+      ActivityId: "9e5a3142-5555-4666-8777-d88899900011",
+      Cause: "{{ lookup('env', 'HOME') }} {{ 7 * 7 }}",
+    }),
+    outcome: "deleted",
+    log: /running .*launched\.yml for i-0abcdef0123456789/,
   },
   {
-    name: "template in the ASG name (SNS)",
+    name: "template text in the ASG name of a hook (SNS)",
     body: sns(hook({ AutoScalingGroupName: "{{ 7 * 7 }}" })),
     outcome: "left",
-    log: /refused: AutoScalingGroupName "\{\{ 7 \* 7 \}\}" holds template markers/,
+    log: /left for the redrive policy: no such lifecycle action: AutoScalingGroup name not found - AutoScalingGroup '\{\{ 7 \* 7 \}\}' not found/,
   },
   {
     name: "foreign EventBridge event",
@@ -240,7 +245,7 @@ beforeAll(async () => {
       "- hosts: all",
       "  gather_facts: false",
       "  tasks:",
-      '    - command: { argv: [salt, -t, "5", "{{ minion_id }}", test.ping] }',
+      '    - command: { argv: [salt, -t, "5", "{{ minion_id }}", test.ping, "{{ event.Cause }}"] }',
       "      delegate_to: localhost",
       "",
     ].join("\n"),
@@ -301,12 +306,28 @@ describe("rollcall watch: malformed, foreign, duplicate and test messages", () =
     expect(dlq.messages.some((m) => m.id === id)).toBe(row.outcome === "left");
   });
 
-  it("ran a play only for the first copy of the duplicate, and no Salt command for the unsafe minion id", () => {
+  it("ran plays only for the notifications; template text arrived as text; no Salt command for the unsafe minion id", () => {
     expect(ROWS.length).toBeGreaterThanOrEqual(15);
     const calls = h.saltCalls().filter((c) => !c.done);
-    expect(calls.map((c) => `${c.prog} ${c.argv.join(" ")}`)).toEqual([
-      "salt -t 5 kafka-asg-prod-i-0abcdef0123456789 test.ping",
-    ]);
+    expect(calls.map((c) => c.argv)).toEqual(
+      expect.arrayContaining([
+        [
+          "-t",
+          "5",
+          "kafka-asg-prod-i-0abcdef0123456789",
+          "test.ping",
+          "At 2024-05-01T10:00:00Z an instance was started.",
+        ],
+        [
+          "-t",
+          "5",
+          "kafka-asg-prod-i-0abcdef0123456789",
+          "test.ping",
+          "{{ lookup('env', 'HOME') }} {{ 7 * 7 }}",
+        ],
+      ]),
+    );
+    expect(calls).toHaveLength(2);
     const unsafe = ids.get("unsafe minion id (space in the ASG name)")!;
     expect(
       w.lines().some((l) => l.startsWith(`watch: ${unsafe} play finished for i-0abcdef0123456789: exit 2`)),

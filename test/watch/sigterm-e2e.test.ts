@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { SetDesiredCapacityCommand } from "@aws-sdk/client-auto-scaling";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/errors.js";
 import { eventually } from "../sim/aws/helpers.js";
 import { type Harness, PLAYBOOKS, startHarness, watchFleet } from "./support/harness.js";
 
@@ -66,7 +67,7 @@ describe("rollcall watch: stopping", () => {
     expect(w.stderr()).toBe("");
   }, 90_000);
 
-  it("stops plays still running when the grace period is over: nothing completed, messages back, exit 130", async () => {
+  it("stops plays still running when the grace period is over: nothing completed, messages back, exit 99", async () => {
     h = await startHarness(watchFleet({ desired: 0, heartbeatTimeout: 600, notifications: false }), 50);
     const config = h.writeConfig({
       on_launch: join(PLAYBOOKS, "lifecycle-salt-launch.yml"),
@@ -86,7 +87,7 @@ describe("rollcall watch: stopping", () => {
     );
     const id = /^watch: (\S+) launch event/.exec(await w.waitFor(/launch event for/))![1]!;
     w.child.kill("SIGTERM");
-    expect(await w.exited).toBe(130);
+    expect(await w.exited).toBe(ExitCode.interrupted);
     await w.waitFor(
       new RegExp(`${id} play stopped before it finished \\(grace period over\\): left to reappear`),
     );

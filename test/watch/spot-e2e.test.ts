@@ -54,7 +54,8 @@ describe("rollcall watch: spot interruption", () => {
       on_interruption: {
         playbook: join(PLAYBOOKS, "spot-interruption.yml"),
         vars: {
-          drain_url: `${standIn.url}/drain/{{ instance_id }}`,
+          // Config vars are values, not templates: the play's own vars are where templates go.
+          drain_url: `${standIn.url}/drain`,
           dns_api_url: `${standIn.url}/dns`,
           dns_zone: "prod.example.internal",
           dns_api_token: "dns-token-for-tests",
@@ -72,7 +73,7 @@ describe("rollcall watch: spot interruption", () => {
     const queuedAt = queue.history.filter((e) => e.kind === "sent").at(-1)!.at;
     await eventually(() => expect(standIn.seen.filter((s) => s.method === "DELETE")).toHaveLength(1), 5000);
     const [drain, dns] = standIn.seen;
-    expect(drain).toMatchObject({ method: "POST", url: `/drain/${instanceId}` });
+    expect(drain).toMatchObject({ method: "POST", url: "/drain" });
     expect(JSON.parse(drain!.body)).toEqual({
       instance_id: instanceId,
       reason: "spot interruption (terminate)",

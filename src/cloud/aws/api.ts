@@ -263,7 +263,13 @@ export async function createAwsApi(settings: AwsApiSettings): Promise<AwsApi> {
       for (const t of tags) {
         if (!t.ResourceId || t.Key === undefined) continue;
         const forInstance = out[t.ResourceId] ?? {};
-        forInstance[t.Key] = t.Value ?? "";
+        // Own property: a tag named "__proto__" is a tag, not the object's prototype.
+        Object.defineProperty(forInstance, t.Key, {
+          value: t.Value ?? "",
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         out[t.ResourceId] = forInstance;
       }
       return out;

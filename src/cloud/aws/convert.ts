@@ -73,8 +73,8 @@ export function toAsgGroup(g: AutoScalingGroup): AsgGroup {
 export function toEc2Instance(i: Instance): Ec2Instance {
   let tags: Record<string, string> | undefined;
   if (i.Tags && i.Tags.length > 0) {
-    tags = {};
-    for (const t of i.Tags) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+    // Own properties: a tag named "__proto__" is a tag, not the object's prototype.
+    tags = Object.fromEntries(i.Tags.filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ""]));
   }
   return {
     instanceId: i.InstanceId ?? "",

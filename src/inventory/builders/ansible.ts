@@ -2,11 +2,15 @@
 // See docs/reference/ansible-semantics.md ("The script inventory protocol"): _meta.hostvars always present (so
 // Ansible never falls back to one --host call per host), `all` and `ungrouped` present.
 import type { Inventory, Vars } from "../model.js";
+import { nameMap, ownValue } from "../names.js";
 
 export type AnsibleList = Record<string, unknown> & { _meta: { hostvars: Record<string, Vars> } };
 
 export function toAnsibleList(inventory: Inventory): AnsibleList {
-  const out: Record<string, unknown> = { _meta: { hostvars: inventory.hosts } };
+  // Group names come from outside: no prototype, so "__proto__" is a group like any other.
+  // Reserved names (_meta, all, ungrouped) were renamed when the inventory was built.
+  const out = nameMap<unknown>();
+  out._meta = { hostvars: inventory.hosts };
   for (const [name, group] of Object.entries(inventory.groups)) {
     const entry: Record<string, unknown> = {};
     if (group.children.length > 0) entry.children = group.children;
@@ -20,5 +24,5 @@ export function toAnsibleList(inventory: Inventory): AnsibleList {
 
 /** One host's vars; `{}` for an unknown host, as the protocol expects. */
 export function toAnsibleHost(inventory: Inventory, name: string): Vars {
-  return inventory.hosts[name] ?? {};
+  return ownValue(inventory.hosts, name) ?? {};
 }

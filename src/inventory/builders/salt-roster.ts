@@ -7,6 +7,7 @@ import { InputError } from "../../errors.js";
 import { renderValue, TemplateError } from "../../template/engine.js";
 import { compareNames } from "../build.js";
 import type { Inventory, Vars } from "../model.js";
+import { nameMap } from "../names.js";
 
 /** Every key Salt's flat roster reads; nothing else is ever written. */
 export const SALT_FLAT_ROSTER_KEYS = [
@@ -108,7 +109,8 @@ export function buildSaltRoster(
 ): SaltRoster {
   const env = options.env ?? {};
   const groupNames = groupsByHost(inventory);
-  const roster: SaltRoster = {};
+  // Minion ids come from host names and vars: no prototype, so "__proto__" is an id like any other.
+  const roster: SaltRoster = nameMap<SaltRosterEntry>();
   const owner = new Map<string, string>();
   for (const hostname of selectHosts(inventory, config.groups)) {
     const vars: Vars = {

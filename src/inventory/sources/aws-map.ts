@@ -1,9 +1,10 @@
 // Pure mapping from the AWS source's raw data to HostRecords: hostvars `ec2_…` (instance) and
 // `asg_…` (membership), groups by ASG name under `autoscaling_groups`, optional ec2.py aliases.
-import picomatch from "picomatch";
 import type { AsgGroup, AsgMember, Ec2Instance, LaunchTemplateSpec } from "../../cloud/aws/types.js";
 import type { AwsSourceConfig } from "../../config/aws-source.js";
+import { globMatcher } from "../glob.js";
 import type { GroupRef, HostRecord, Vars } from "../model.js";
+import { ownValue } from "../names.js";
 import type { AwsRaw } from "./aws.js";
 import type { SourceContext } from "./types.js";
 
@@ -15,8 +16,8 @@ export function templateKey(t: { id?: string; name?: string }, alias: string): s
 
 /** Apply asg_names / asg_exclude globs and asg_tags (the server-side filters are a first cut). */
 export function selectGroups(groups: readonly AsgGroup[], config: AwsSourceConfig): AsgGroup[] {
-  const include = picomatch(config.asg_names);
-  const exclude = config.asg_exclude.length > 0 ? picomatch(config.asg_exclude) : () => false;
+  const include = globMatcher(config.asg_names);
+  const exclude = config.asg_exclude.length > 0 ? globMatcher(config.asg_exclude) : () => false;
   const tagRules = Object.entries(config.asg_tags).map(
     ([k, v]) => [k, typeof v === "string" ? [v] : v] as const,
   );
@@ -89,7 +90,7 @@ export function mapAwsHosts(raw: AwsRaw, config: AwsSourceConfig, ctx: SourceCon
           });
           continue;
         }
-        const ec2 = region.instances[m.instanceId];
+        const ec2 = ownValue(region.instances, m.instanceId);
         if (!ec2) {
           ctx.note({ level: "verbose", message: `skipping ${m.instanceId} in ${group.name}: no EC2 record` });
           continue;

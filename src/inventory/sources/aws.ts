@@ -180,8 +180,7 @@ async function fetchRegion(api: AwsApi, config: AwsSourceConfig, ctx: SourceCont
 
   // The filter form never fails on an id that vanished between the two calls.
   const found = await api.describeInstances(ids, { ignoreMissing: true });
-  const instances: Record<string, Ec2Instance> = {};
-  for (const inst of found) instances[inst.instanceId] = inst;
+  const instances: Record<string, Ec2Instance> = Object.fromEntries(found.map((i) => [i.instanceId, i]));
 
   const untagged = found.filter((i) => !i.tags).map((i) => i.instanceId);
   if (untagged.length > 0) {

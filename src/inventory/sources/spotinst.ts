@@ -2,11 +2,12 @@
 // plugin (host = private IP, hostvars `spotinst_<field>` in the API's casing, groups by group id
 // and by group name), minus its bugs: bounded concurrency, retries, no crash on paused SSIs.
 import { join } from "node:path";
-import picomatch from "picomatch";
 import type { SpotinstGroup, SpotinstGroupInstance, StatefulInstance } from "../../cloud/spotinst/types.js";
 import type { SpotinstSourceConfig } from "../../config/inventory-config.js";
 import { formatIssue, SetupError } from "../../errors.js";
+import { globMatcher } from "../glob.js";
 import type { HostRecord, Vars } from "../model.js";
+import { checkGroupInstances, checkGroups, checkStatefulInstances } from "./spotinst-check.js";
 import type { InventorySource, SourceContext } from "./types.js";
 
 /** What is cached: only the fields the mapping reads, so the cache file stays small. */
@@ -99,14 +100,16 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
       onRateLimitWait: (w) =>
         ctx.note({ level: "verbose", message: `spotinst: ${describeRateLimitWait(w)}`, waitMs: w.waitMs }),
     });
-    const selected = selectGroups(await api.listGroups(call()), config);
+    const selected = selectGroups(checkGroups(await api.listGroups(call())), config);
     // One request per group (two for stateless groups); the client bounds concurrency and paces
     // the shared …/statefulInstance route by its rate-limit headers.
     const groups = await Promise.all(
       selected.map(async (g): Promise<RawGroup> => {
-        const stateful = await api.listStatefulInstances(g.id, call());
+        const stateful = checkStatefulInstances(await api.listStatefulInstances(g.id, call()), g.id);
         const instances =
-          stateful.length === 0 && config.include_stateless ? await api.getGroupStatus(g.id, call()) : [];
+          stateful.length === 0 && config.include_stateless
+            ? checkGroupInstances(await api.getGroupStatus(g.id, call()), g.id)
+            : [];
         return toRawGroup(g, stateful, instances);
       }),
     );
@@ -132,6 +135,13 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
         hosts.push(toHost(ssi, group, raw.accountId, config));
       }
       for (const inst of group.instances) {
+        if (!inst.instanceId) {
+          ctx.note({
+            level: "verbose",
+            message: `skipping an instance of ${group.id} with no instance id yet`,
+          });
+          continue;
+        }
         if (!inst.privateIp && config.without_ip === "skip") {
           ctx.note({
             level: "verbose",
@@ -147,8 +157,8 @@ export const spotinstSource: InventorySource<SpotinstSourceConfig, SpotinstRaw> 
 };
 
 export function selectGroups(groups: SpotinstGroup[], config: SpotinstSourceConfig): SpotinstGroup[] {
-  const include = picomatch(config.groups.include);
-  const exclude = config.groups.exclude.length > 0 ? picomatch(config.groups.exclude) : () => false;
+  const include = globMatcher(config.groups.include);
+  const exclude = config.groups.exclude.length > 0 ? globMatcher(config.groups.exclude) : () => false;
   return groups.filter((g) => (include(g.id) || include(g.name)) && !(exclude(g.id) || exclude(g.name)));
 }
 
@@ -157,8 +167,10 @@ function toRawGroup(
   stateful: StatefulInstance[],
   instances: SpotinstGroupInstance[],
 ): RawGroup {
-  const tags: Record<string, string> = {};
-  for (const t of g.compute?.launchSpecification?.tags ?? []) tags[t.tagKey] = t.tagValue;
+  // Own properties: a tag named "__proto__" is a tag, not the object's prototype.
+  const tags: Record<string, string> = Object.fromEntries(
+    (g.compute?.launchSpecification?.tags ?? []).map((t) => [t.tagKey, t.tagValue]),
+  );
   const persistence = g.strategy?.persistence;
   return {
     id: g.id,

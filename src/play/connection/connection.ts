@@ -80,14 +80,29 @@ export interface Connection {
   ): Promise<ExecResult>;
 }
 
-/** Runs on the machine rollcall runs on, with the environment the CLI passed in. */
+/**
+ * rollcall's own secrets, which a local child never inherits: a command a play runs is not
+ * trusted with the cloud credentials rollcall holds. A task that needs one passes it by name
+ * (`environment:` or the module's `env:`), which is then its author's explicit choice.
+ */
+export function isRollcallSecret(name: string): boolean {
+  return (
+    /^SPOTINST_.*TOKEN/i.test(name) ||
+    ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"].includes(name.toUpperCase())
+  );
+}
+
+/** Runs on the machine rollcall runs on, with the environment the CLI passed in, minus its secrets. */
 export class LocalConnection implements Connection {
   readonly kind = "local";
+  private readonly baseEnv: Record<string, string | undefined>;
   constructor(
-    private readonly baseEnv: Record<string, string | undefined>,
+    env: Record<string, string | undefined>,
     private readonly defaultCwd: string,
     readonly become?: BecomeSpec,
-  ) {}
+  ) {
+    this.baseEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !isRollcallSecret(name)));
+  }
 
   exec(req: ExecRequest): Promise<ExecResult> {
     const env = { ...this.baseEnv, ...req.env };

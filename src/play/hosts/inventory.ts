@@ -17,15 +17,13 @@ export function hostListInventory(spec: string): Inventory {
         .filter(Boolean),
     ),
   ];
-  const hosts: Record<string, Vars> = {};
+  // Keyed by names from the command line: no prototype, so "constructor" is a host like any other.
+  const hosts: Record<string, Vars> = Object.create(null);
   for (const n of names) hosts[n] = {};
-  return {
-    hosts,
-    groups: {
-      all: { name: "all", hosts: [], children: ["ungrouped"], vars: {} },
-      ungrouped: { name: "ungrouped", hosts: names, children: [], vars: {} },
-    },
-  };
+  const groups: Inventory["groups"] = Object.create(null);
+  groups.all = { name: "all", hosts: [], children: ["ungrouped"], vars: {} };
+  groups.ungrouped = { name: "ungrouped", hosts: names, children: [], vars: {} };
+  return { hosts, groups };
 }
 
 /** An inventory with no hosts (no -i given): only the implicit localhost can be targeted. */
@@ -76,11 +74,11 @@ export function viewOf(inv: Inventory): InventoryView {
           (a.priority ?? 1) - (b.priority ?? 1) ||
           (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
       );
-    const merged: Vars = { ...all?.vars, ...all?.fileVars };
-    for (const g of groups) Object.assign(merged, g.vars);
-    for (const g of groups) Object.assign(merged, g.fileVars);
-    Object.assign(merged, inv.hosts[h]);
-    vars.set(h, merged);
+    // Spread, not Object.assign: a var named "__proto__" stays a var.
+    let merged: Vars = { ...all?.vars, ...all?.fileVars };
+    for (const g of groups) merged = { ...merged, ...g.vars };
+    for (const g of groups) merged = { ...merged, ...g.fileVars };
+    vars.set(h, { ...merged, ...inv.hosts[h] });
     hostGroups.get(h)!.sort();
   }
   return { inventory: inv, order, groupHosts, hostGroups, vars };

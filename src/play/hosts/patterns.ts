@@ -1,8 +1,8 @@
 // Ansible host patterns: `all`, `*`, groups, hosts, globs, `~regex`, subscripts `web[0:2]`, and
-
 // the operators `a:b` / `a,b` (union), `a:&b` (intersection), `a:!b` (exclusion).
-import picomatch from "picomatch";
+import { isIP } from "node:net";
 import { didYouMean } from "../../errors.js";
+import { globMatcher } from "../../inventory/glob.js";
 import { addImplicitLocalhost, IMPLICIT_LOCALHOST, type InventoryView, isLocalName } from "./inventory.js";
 
 interface Term {
@@ -11,50 +11,159 @@ interface Term {
   subscript?: { start: number; end?: number; single: boolean };
 }
 
+/**
+ * A pattern's terms. Fails closed: anything the grammar does not describe is a problem, never
+ * dropped. (Ansible's own splitter silently drops what it cannot read, so `kafka-prod[0` is the
+ * two terms "kafka-prod" and "0" there, and `~[` the empty regex: every host.)
+ *
+ *   pattern   := term ("," term)*  |  term (":" term)*     (a comma anywhere selects the first)
+ *   term      := ["&" | "!"] name [subscript]  |  ["&" | "!"] "~" regex
+ *   subscript := "[" (N | N ":" [N] | ":" N | N "-" [N]) "]"  at the end of the term
+ *
+ * In the ":" form, brackets group (`web[0:2]:db`); whitespace may surround separators but not
+ * sit inside a term (`kafka prod` is an error, not two groups). A term in the "," form is taken
+ * whole, so a group whose name has spaces can be named there ("kafka prod," is that one group).
+ */
+export function parsePattern(pattern: string): { terms: Term[] } | { problem: string } {
+  if (!pattern.trim()) return { problem: "empty host pattern" };
+  const control = [...pattern].find((c) => isControl(c));
+  if (control !== undefined) {
+    return { problem: `control character ${JSON.stringify(control)} in host pattern ${quote(pattern)}` };
+  }
+  const raw = splitTerms(pattern);
+  if (typeof raw === "string") return { problem: raw };
+  const terms: Term[] = [];
+  for (const t of raw) {
+    const term = parseTerm(t);
+    if (typeof term === "string") return { problem: term };
+    terms.push(term);
+  }
+  return { terms };
+}
+
+/** The pattern's terms as written (operators and subscripts included); throws on a bad pattern. */
 export function splitPattern(pattern: string): string[] {
-  const parts = pattern.includes(",")
-    ? pattern.split(",")
-    : (pattern.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? []);
-  return parts.map((p) => p.trim()).filter(Boolean);
+  const raw = splitTerms(pattern);
+  if (typeof raw === "string") throw new Error(raw);
+  return raw;
 }
 
 /** A syntax problem in a pattern, or undefined. */
 export function patternProblem(pattern: string): string | undefined {
-  if (!pattern.trim()) return "empty host pattern";
-  if (/[:,]\s*[:,]|[:,]\s*$|^\s*[:,]/.test(pattern)) return `empty term in host pattern "${pattern}"`;
-  for (const raw of splitPattern(pattern)) {
-    const t = parseTerm(raw);
-    if (typeof t === "string") return t;
+  const parsed = parsePattern(pattern);
+  return "problem" in parsed ? parsed.problem : undefined;
+}
+
+function splitTerms(pattern: string): string[] | string {
+  const whole = pattern.trim();
+  // An IPv6 address is one host, though it is full of colons.
+  if (isIP(whole.replace(/^[&!]/, "")) === 6) return [whole];
+  if (whole.includes(",")) return splitOnCommas(pattern);
+  const terms: string[] = [];
+  let current = "";
+  let spaceAfterTerm = false;
+  let expectTerm = true;
+  for (let i = 0; i < whole.length; i++) {
+    const c = whole[i]!;
+    if (c === ":") {
+      if (expectTerm) return `empty term in host pattern ${quote(pattern)}`;
+      terms.push(current);
+      current = "";
+      spaceAfterTerm = false;
+      expectTerm = true;
+    } else if (/\s/.test(c)) {
+      if (current) spaceAfterTerm = true;
+    } else {
+      if (spaceAfterTerm) {
+        return `space inside a term of host pattern ${quote(pattern)}: separate terms with ":" or ",", or end a name that has spaces with "," ("kafka prod,")`;
+      }
+      if (c === "]") return `unmatched "]" in host pattern ${quote(pattern)}`;
+      if (c === "[") {
+        const close = whole.indexOf("]", i + 1);
+        if (close < 0) return `unclosed "[" in host pattern ${quote(pattern)}`;
+        current += whole.slice(i, close + 1);
+        i = close;
+      } else current += c;
+      expectTerm = false;
+    }
   }
-  return undefined;
+  if (expectTerm) return `empty term in host pattern ${quote(pattern)}`;
+  terms.push(current);
+  return terms;
+}
+
+function splitOnCommas(pattern: string): string[] | string {
+  const terms = pattern.split(",").map((t) => t.trim());
+  // One trailing comma is Ansible's way to write a one-item list ("kafka prod,").
+  if (terms.length > 1 && terms.at(-1) === "") terms.pop();
+  if (terms.some((t) => t === "")) return `empty term in host pattern ${quote(pattern)}`;
+  for (const t of terms) {
+    // A ":" outside brackets means the two separators were mixed: which one was meant is a guess.
+    if (t.replace(/\[[^\]]*\]/g, "").includes(":") && isIP(t.replace(/^[&!]/, "")) !== 6) {
+      return `host pattern ${quote(pattern)} mixes "," and ":" between terms: use one of them`;
+    }
+  }
+  return terms;
 }
 
 function parseTerm(raw: string): Term | string {
   const op = raw[0] === "&" || raw[0] === "!" ? (raw[0] as "&" | "!") : "";
   let name = op ? raw.slice(1) : raw;
-  if (!name) return `"${raw}" needs a group or host name after "${op}"`;
-  let subscript: Term["subscript"];
-  const sub = /^(.*?)\[([^\]]*)\]$/.exec(name);
-  if (sub && !name.startsWith("~")) {
-    const m = /^\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/.exec(sub[2]!);
-    if (!m || (m[1] === undefined && m[2] === undefined && !sub[2]!.includes(":"))) {
-      return `invalid subscript "[${sub[2]}]" in host pattern term "${raw}"`;
-    }
-    name = sub[1]!;
-    const single = !sub[2]!.includes(":");
-    subscript = { start: Number(m[1] ?? 0), end: m[2] === undefined ? undefined : Number(m[2]), single };
-  }
-  if ((name.match(/\[/g) ?? []).length !== (name.match(/\]/g) ?? []).length) {
-    return `unbalanced brackets in host pattern term "${raw}"`;
-  }
+  if (!name) return `${quote(raw)} needs a group or host name after "${op}"`;
+  if (name[0] === "&" || name[0] === "!") return `two operators in host pattern term ${quote(raw)}`;
   if (name.startsWith("~")) {
+    if (name.length === 1)
+      return `empty regular expression in host pattern term ${quote(raw)} (it would match every host)`;
     try {
       new RegExp(name.slice(1));
     } catch (err) {
-      return `invalid regular expression in host pattern term "${raw}": ${(err as Error).message}`;
+      return `invalid regular expression in host pattern term ${quote(raw)}: ${(err as Error).message}`;
     }
+    return { op, name };
   }
-  return { op, name, subscript };
+  let subscript: Term["subscript"];
+  const sub = /^(.*?)\[([^\]]*)\]$/.exec(name);
+  if (sub) {
+    const parsed = parseSubscript(sub[2]!);
+    if (typeof parsed === "string") return `${parsed} in host pattern term ${quote(raw)}`;
+    name = sub[1]!;
+    if (!name) return `the subscript in ${quote(raw)} needs a group or host name before it`;
+    subscript = parsed;
+  }
+  const open = (name.match(/\[/g) ?? []).length;
+  if (open !== (name.match(/\]/g) ?? []).length || /\[[^\]]*\[/.test(name)) {
+    return `unbalanced brackets in host pattern term ${quote(raw)}`;
+  }
+  return subscript ? { op, name, subscript } : { op, name };
+}
+
+/** Ansible's subscripts: [N] (negative counts from the end), inclusive [N:M], [N:], [:M], [N-M]. */
+function parseSubscript(text: string): Term["subscript"] | string {
+  const single = /^\s*(-?\d+)\s*$/.exec(text);
+  const range = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*$/.exec(text) ?? /^\s*(\d+)\s*-\s*(\d+)?\s*$/.exec(text);
+  if (!single && !range) return `invalid subscript "[${text}]" (expected [N], [N:M], [N:] or [:M])`;
+  const numbers = (single ? [single[1]] : [range![1], range![2]]).map((n) =>
+    n === undefined ? undefined : Number(n),
+  );
+  if (numbers.some((n) => n !== undefined && !Number.isSafeInteger(n)))
+    return `subscript "[${text}]" is too large`;
+  if (single) return { start: numbers[0]!, single: true };
+  const [start, end] = numbers;
+  if (start === undefined && end === undefined) return `empty subscript range "[${text}]"`;
+  if (start !== undefined && end !== undefined && start >= 0 === end >= 0 && end < start) {
+    return `subscript "[${text}]" ends before it starts`;
+  }
+  return { start: start ?? 0, end, single: false };
+}
+
+/** C0 controls and DEL, except tab and newline (whitespace, handled as such). */
+function isControl(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return (code < 0x20 && c !== "\t" && c !== "\n") || code === 0x7f;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 export interface PatternMatch {
@@ -65,7 +174,10 @@ export interface PatternMatch {
 
 /** Hosts matching a (syntactically valid) pattern, in the order ansible-playbook runs them. */
 export function matchPattern(pattern: string, view: InventoryView): PatternMatch {
-  const terms = splitPattern(pattern).map((t) => parseTerm(t) as Term);
+  const parsed = parsePattern(pattern);
+  // Callers check patternProblem first; a pattern that does not parse never matches anything.
+  if ("problem" in parsed) throw new Error(parsed.problem);
+  const terms = parsed.terms;
   // Ansible's order: unions first, then intersections, then exclusions; only negatives → all.
   const ordered = [
     ...terms.filter((t) => !t.op),
@@ -108,7 +220,8 @@ function matchTerm(name: string, view: InventoryView, warnings: string[]): strin
   if (name === "all") return view.groupHosts.get("all") ?? [];
   const groups = [...view.groupHosts.keys()];
   const isRegex = name.startsWith("~");
-  const glob = /[*?[]/.test(name) ? picomatch(name, { dot: true }) : undefined;
+  // fnmatch, as Ansible: `*` matches any name, "/" and newlines included.
+  const glob = /[*?[]/.test(name) ? globMatcher(name) : undefined;
   const regex = isRegex ? new RegExp(`^(?:${name.slice(1)})`) : undefined;
   const test = (s: string): boolean => (regex ? regex.test(s) : glob ? glob(s) : s === name);
   const matchedGroups = groups.filter(test);

@@ -1,33 +1,25 @@
 // The journal's on-disk side: one JSONL file per attempt series of a logical run, under
-// $XDG_STATE_HOME/rollcall/journals/. Files are 0600 in a 0700 directory; a torn last line (the
-// process died mid-write) is ignored on read. Nothing here knows about plays or modules.
+// $XDG_STATE_HOME/rollcall/journals/. Files are 0600 in a 0700 directory that trust.ts checks
+// (ours, writable by nobody else, no symlinks followed). Records are checked line by line
+// (records.ts). Nothing here knows about plays or modules.
 import { createHmac, randomBytes } from "node:crypto";
-import { chmod, type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { JOURNAL_VERSION, type JournalRecord, parseJournalText, type TornRecord } from "./records.js";
+import { createPrivateFile, ensurePrivateDir, openPrivateFile, readPrivateFile } from "./trust.js";
 
-export const JOURNAL_VERSION = 1;
-
-export type JournalRecord =
-  | {
-      t: "run";
-      v: number;
-      runStartedAt: string;
-      playbook: string;
-      inventory?: string;
-      limit?: string;
-      pid: number;
-    }
-  | { t: "attempt"; at: string; pid: number; resume: boolean; check: boolean }
-  | { t: "host_done"; at: string; play: number; host: string; id?: string; outcome: string }
-  | { t: "issued"; host: string; kind: string; issuedAt: string; data: Record<string, unknown> }
-  | { t: "done"; at: string; host: string; kind: string; outcome: "ok" | "failed" }
-  | { t: "end"; at: string; exitCode: number; complete: boolean };
+export { JOURNAL_VERSION, type JournalRecord, type TornRecord };
 
 export interface JournalFileInfo {
   file: string;
   records: JournalRecord[];
   runStartedAt: string;
   complete: boolean;
+  /** A line that is not a valid record ("line N: …"): the file cannot be resumed as it is. */
+  problem?: string;
+  /** The last record was cut short by a crash (or was, and the user was told). */
+  torn?: TornRecord;
 }
 
 /**
@@ -38,27 +30,20 @@ export interface JournalFileInfo {
 export async function journalKey(dir: string, parts: unknown): Promise<string> {
   await ensureDir(dir);
   const secretFile = join(dir, ".key");
-  let secret: Buffer;
-  try {
-    secret = await readFile(secretFile);
-    if (secret.length < 16) throw new Error("short key");
-  } catch {
-    secret = randomBytes(32);
-    const fh = await open(secretFile, "w", 0o600);
-    try {
-      await fh.write(secret);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  let secret = await readPrivateFile(secretFile, { secret: true });
+  if (secret === undefined) {
+    // Never written through a name that exists: a planted file or symlink stays and is refused.
+    await createPrivateFile(secretFile, randomBytes(32));
+    secret = await readPrivateFile(secretFile, { secret: true });
+  }
+  if (!secret || secret.length < 16) {
+    throw new Error(`${secretFile} is too short to be a journal key: remove it and run again`);
   }
   return createHmac("sha256", secret).update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode only applies to directories it creates (and is masked by the umask).
-  await chmod(dir, 0o700);
+export function ensureDir(dir: string): Promise<void> {
+  return ensurePrivateDir(dir, "state directory");
 }
 
 /** Every journal of this key (of every key when `key` is undefined), oldest first. */
@@ -73,7 +58,8 @@ export async function listJournals(dir: string, key?: string): Promise<JournalFi
   const out: JournalFileInfo[] = [];
   for (const name of names.filter((n) => ours(n) && n.endsWith(".jsonl"))) {
     const file = join(dir, name);
-    const records = await readRecords(file);
+    const parsed = parseJournalText((await readPrivateFile(file))?.toString("utf8") ?? "");
+    const records = parsed.records;
     const head = records[0];
     if (head?.t !== "run" || head.v !== JOURNAL_VERSION) continue;
     const last = [...records].reverse().find((r) => r.t === "end" || r.t === "attempt");
@@ -82,23 +68,11 @@ export async function listJournals(dir: string, key?: string): Promise<JournalFi
       records,
       runStartedAt: head.runStartedAt,
       complete: last?.t === "end" && last.complete,
+      ...(parsed.problem && { problem: parsed.problem }),
+      ...(parsed.torn && { torn: parsed.torn }),
     });
   }
   return out.sort((a, b) => a.runStartedAt.localeCompare(b.runStartedAt));
-}
-
-async function readRecords(file: string): Promise<JournalRecord[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  const records: JournalRecord[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      records.push(JSON.parse(line) as JournalRecord);
-    } catch {
-      // A torn write from a killed process: everything before it is intact.
-    }
-  }
-  return records;
 }
 
 async function endsWithNewline(fh: FileHandle): Promise<boolean> {
@@ -120,7 +94,9 @@ export interface JournalWriter {
 }
 
 export async function openWriter(file: string, create: boolean): Promise<JournalWriter> {
-  const fh = await open(file, create ? "wx" : "a+", 0o600);
+  // Read-write (appending) so the last byte can be checked through the same, checked handle.
+  const flags = constants.O_RDWR | constants.O_APPEND | (create ? constants.O_CREAT | constants.O_EXCL : 0);
+  const fh = await openPrivateFile(file, flags);
   await fh.chmod(0o600);
   let chain: Promise<void> = Promise.resolve();
   // A process killed mid-write (a second Ctrl-C, kill -9) can leave a torn last line: end it, so

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { pid as processId } from "node:process";
-import { UsageError } from "../../errors.js";
+import { InputError, SetupError, UsageError } from "../../errors.js";
 import type { HostOutcome } from "../events.js";
 import type { ActionJournal, JournalAction } from "../recycle/journal-port.js";
 import {
@@ -18,6 +18,7 @@ import {
   listJournals,
   openWriter,
   removeJournal,
+  type TornRecord,
 } from "./file.js";
 
 export interface LogicalRun {
@@ -72,7 +73,18 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
         "--resume: no unfinished run of this playbook with this inventory, --limit and -e to resume",
       );
     }
+    if (unfinished.problem) {
+      throw new InputError(
+        `--resume: journal ${unfinished.file}: ${unfinished.problem}: it was damaged or edited, so it cannot say what the run did; check the cloud, then remove that file to start the run afresh`,
+      );
+    }
     const writer = o.readOnly ? undefined : await openWriter(unfinished.file, false);
+    if (unfinished.torn && !unfinished.torn.acknowledged && writer) {
+      // Once: after this record, the same command resumes (the user has been told to look).
+      await writer.append({ t: "torn", at: new Date(now()).toISOString(), line: unfinished.torn.line }, true);
+      await writer.close();
+      throw new SetupError(`--resume: ${describeTorn(unfinished.file, unfinished.torn)}`);
+    }
     const journal = new RunJournal(
       unfinished.runStartedAt,
       true,
@@ -112,6 +124,17 @@ export async function openRunJournal(o: OpenJournalOptions): Promise<OpenedJourn
   );
   await journal.write(attempt(false), true);
   return { journal, ...(unfinished && { earlierUnfinished: { runStartedAt: unfinished.runStartedAt } }) };
+}
+
+function describeTorn(file: string, torn: TornRecord): string {
+  const what = [torn.type && `"${torn.type}" record`, torn.kind, torn.host && `for ${torn.host}`]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    `the last record of journal ${file} (line ${torn.line}${what ? `: ${what}` : ""}) was cut short by a crash, ` +
+    "so the state of what it recorded is unknown: check the cloud before continuing (is an action still " +
+    "running, did it finish?), then run the same command again to resume"
+  );
 }
 
 export class RunJournal implements ActionJournal {

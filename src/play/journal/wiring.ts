@@ -8,6 +8,7 @@ import { createSpotinstClientPool } from "../recycle/spotinst-client.js";
 import type { PreparedRun } from "../run/prepare.js";
 import { type LogicalRun, openRunJournal, type RunJournal } from "./journal.js";
 import { type JournalRetention, pruneJournals } from "./prune.js";
+import { UntrustedPathError } from "./trust.js";
 
 export const SKIP_REASON = "already done in the interrupted run";
 
@@ -59,7 +60,8 @@ export async function wireRunJournal(setup: JournalSetup, prepared: PreparedRun)
     if (!setup.check)
       await pruneJournals({ stateDir: setup.stateDir, keep: journal.file, retention: setup.retention });
   } catch (err) {
-    if (setup.resume) throw err;
+    // An untrusted state directory is refused, not worked around by running without a journal.
+    if (setup.resume || err instanceof UntrustedPathError) throw err;
     setup.warn(`no run journal (${(err as Error).message}): this run cannot be resumed`);
   }
   const idOf = (host: string) => {

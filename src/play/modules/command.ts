@@ -70,7 +70,8 @@ export async function runCommand(
   const out = await conn.exec({
     ...(shell ? { script: raw ?? p.argv?.join(" ") ?? "", executable: p.executable } : { argv }),
     cwd,
-    env: p.env,
+    // The task's `environment:`, then the module's own `env:`.
+    env: { ...ctx.environment, ...p.env },
     stdin,
     signal: ctx.signal,
   });

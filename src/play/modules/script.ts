@@ -55,6 +55,7 @@ export const scriptModule: ModuleDef<z.output<typeof params>> = {
     const start = ctx.now();
     const out = await conn.runScript(source.content, args, {
       signal: ctx.signal,
+      ...(Object.keys(ctx.environment).length > 0 ? { env: ctx.environment } : {}),
       ...(p.chdir ? { cwd: p.chdir } : {}),
       ...(p.executable ? { executable: p.executable } : {}),
     });

@@ -78,6 +78,11 @@ export interface ModuleContext {
   /** A line the module wants shown under the task (pause's "Pausing for N seconds"). */
   display(message: string): void;
   services: PlayServices;
+  /**
+   * The task's `environment:` (with its blocks' and play's), rendered for this host: variables
+   * for the programs the module starts, over the connection's base environment.
+   */
+  environment: Record<string, string>;
   /** Where commands run for this host (local now; SSH later). Opened lazily. */
   connection(): Promise<Connection>;
   /**

@@ -59,15 +59,19 @@ async function request(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
     };
   }
   const text = await res.text();
-  const result: ModuleResult = {
-    changed: false,
-    status: res.status,
-    url: res.url || p.url,
-    redirected: res.redirected,
-  };
+  // Ansible's shape: each response header as a result field (lower case, "-" → "_"), then the
+  // module's own fields over them. A header never sets a field the module or the engine reads
+  // (a `Status: 200` header on a 503, a `Failed: false` or `Rc: 0` header): the server is data.
+  const result: ModuleResult = {};
   res.headers.forEach((value, name) => {
-    result[name.toLowerCase().replaceAll("-", "_")] = value;
+    const key = name.toLowerCase().replaceAll("-", "_");
+    if (!RESERVED_RESULT_FIELDS.has(key) && !key.startsWith("ansible_") && !key.startsWith("_ansible"))
+      Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
   });
+  result.changed = false;
+  result.status = res.status;
+  result.url = res.url || p.url;
+  result.redirected = res.redirected;
   result.cookies = {};
   result.elapsed = elapsed();
   if ((res.headers.get("content-type") ?? "").includes("json")) {
@@ -89,6 +93,33 @@ async function request(p: Params, ctx: ModuleContext): Promise<ModuleResult> {
   result.msg = `OK (${Buffer.byteLength(text)} bytes)`;
   return result;
 }
+
+/** Result fields the module sets or the engine reads: never taken from a response header. */
+const RESERVED_RESULT_FIELDS: ReadonlySet<string> = new Set([
+  "changed",
+  "failed",
+  "skipped",
+  "unreachable",
+  "rc",
+  "msg",
+  "status",
+  "url",
+  "redirected",
+  "cookies",
+  "cookies_string",
+  "elapsed",
+  "json",
+  "content",
+  "path",
+  "item",
+  "invocation",
+  "results",
+  "warnings",
+  "deprecations",
+  "attempts",
+  "stdout",
+  "stderr",
+]);
 
 function encodeBody(p: Params, headers: Record<string, string>): string | undefined {
   if (p.body === undefined || p.body === null) return undefined;

@@ -85,6 +85,7 @@ function parsePlay(src: YamlSource, raw: unknown, index: number, issues: Issue[]
     // The play's become is where its tasks start; blocks and tasks may override it.
     become: r.become === undefined ? undefined : toBoolean(r.become) === true,
     becomeUser: r.become_user as string | undefined,
+    environment: (r.environment as Inherited["environment"] | undefined) ?? {},
     rescuable: false,
     inRecovery: false,
     inRescue: false,

@@ -46,6 +46,21 @@ const hosts = checked((v) => {
   return undefined;
 });
 
+/** `environment:`: variable name → value (a template is rendered per host). */
+const environment = checked((v) => {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    return `expected a mapping of environment variables, got ${describeValue(v)}`;
+  }
+  for (const [name, value] of Object.entries(v)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      return `invalid environment variable name ${JSON.stringify(name)}`;
+    if (!["string", "number", "boolean"].includes(typeof value)) {
+      return `environment.${name}: expected a string, number or boolean, got ${describeValue(value)}`;
+    }
+  }
+  return undefined;
+});
+
 const mapping = checked((v) =>
   v === null || (typeof v === "object" && !Array.isArray(v))
     ? undefined
@@ -78,6 +93,7 @@ export const playSchema = z.strictObject({
   become: bool().optional(),
   become_user: str().optional(),
   check_mode: bool().optional(),
+  environment: environment.optional(),
   tasks: listOf("tasks").optional(),
 });
 
@@ -129,6 +145,8 @@ const inheritedShape = {
   /** Run through `sudo -n` on the host (as `become_user`, default root). */
   become: bool().optional(),
   become_user: str().optional(),
+  /** Variables for the programs the task starts (command, shell, script); see docs/security.md. */
+  environment: environment.optional(),
 };
 
 export const taskKeywordSchema = z.strictObject({

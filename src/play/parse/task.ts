@@ -21,6 +21,7 @@ export interface Inherited {
   timeout?: Templatable<number>;
   become?: boolean;
   becomeUser?: string;
+  environment?: Record<string, Templatable<string | number | boolean>>;
   rescuable: boolean;
   inRecovery: boolean;
   inRescue: boolean;
@@ -131,6 +132,7 @@ function parseTask(p: TaskParser, raw: Raw, path: PathKey[], inh: Inherited): Ta
     timeout: own.timeout,
     become: own.become,
     becomeUser: own.becomeUser,
+    environment: own.environment ?? {},
     rescuable: inh.rescuable,
     inRecovery: inh.inRecovery,
     inRescue: inh.inRescue,
@@ -207,7 +209,19 @@ function inherit(p: TaskParser, raw: Raw, path: PathKey[], inh: Inherited): Inhe
     timeout: numberish(raw.timeout) ?? inh.timeout,
     become: raw.become === undefined ? inh.become : toBoolean(raw.become) === true,
     becomeUser: (raw.become_user as string | undefined) ?? inh.becomeUser,
+    environment: mergeEnvironment(p, inh.environment, raw.environment, path),
   };
+}
+
+function mergeEnvironment(
+  p: TaskParser,
+  outer: Inherited["environment"],
+  own: unknown,
+  path: PathKey[],
+): Inherited["environment"] {
+  if (own === undefined || own === null || typeof own !== "object") return outer;
+  checkTemplates(p, own, [...path, "environment"], "environment");
+  return { ...outer, ...(own as Inherited["environment"]) };
 }
 
 function numberish(v: unknown): Templatable<number> | undefined {

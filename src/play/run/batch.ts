@@ -94,12 +94,14 @@ export async function runBatch(
     breakPlay = policy.breakPlay;
     if (policy.stop) break;
   }
-  const outcomes: Record<string, HostOutcome> = {};
+  const entries: [string, HostOutcome][] = [];
   for (const hr of runs) {
     const outcome: HostOutcome = hr.unreachable ? "unreachable" : hr.failed ? "failed" : "ok";
     if (!interrupted) done(hr, outcome);
-    outcomes[hr.host] = outcome;
+    entries.push([hr.host, outcome]);
   }
+  // fromEntries: keyed by host names, "__proto__" included.
+  const outcomes: Record<string, HostOutcome> = Object.fromEntries(entries);
   const allFailed = runs.every((h) => h.failed || h.unreachable);
   return { outcomes, breakPlay, allFailed, interrupted };
 }

@@ -38,8 +38,10 @@ export async function callModule(
   const mod = task.module;
   let params: Record<string, unknown>;
   let timeoutS: number | undefined;
+  let environment: Record<string, string>;
   try {
     params = renderParams(run, scope);
+    environment = renderEnvironment(run, scope);
     timeoutS =
       task.timeout === undefined ? undefined : Number(renderField(run, scope, "timeout", task.timeout));
   } catch (err) {
@@ -63,7 +65,7 @@ export async function callModule(
   }
   const timeout = timeoutS && timeoutS > 0 ? AbortSignal.timeout(timeoutS * 1000) : undefined;
   const signal = timeout ? AbortSignal.any([engine.signal, timeout]) : engine.signal;
-  const ctx = moduleContext(run, scope, { checkMode, signal, delegate });
+  const ctx = moduleContext(run, scope, { checkMode, signal, delegate, environment });
   try {
     const result = await untilAborted(mod.run(parsed.value, ctx), signal);
     if (result) return result;
@@ -100,10 +102,21 @@ function renderParams(run: TaskRun, scope: TemplateScope): Record<string, unknow
   return out;
 }
 
+/** The task's `environment:`, each value rendered for this host, as strings (as Ansible sends them). */
+function renderEnvironment(run: TaskRun, scope: TemplateScope): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(run.task.environment ?? {}).map(([name, value]) => {
+      const rendered = renderField(run, scope, "environment", value);
+      return [name, typeof rendered === "string" ? rendered : JSON.stringify(rendered)];
+    }),
+  );
+}
+
 interface CallOptions {
   checkMode: boolean;
   signal: AbortSignal;
   delegate: string | undefined;
+  environment: Record<string, string>;
 }
 
 function moduleContext(run: TaskRun, scope: TemplateScope, o: CallOptions): ModuleContext {
@@ -114,6 +127,7 @@ function moduleContext(run: TaskRun, scope: TemplateScope, o: CallOptions): Modu
   return {
     host: { name: host, vars: resolvedVars(scope) },
     checkMode: o.checkMode,
+    environment: o.environment,
     verbosity: engine.verbosity,
     signal: o.signal,
     services: engine.services,

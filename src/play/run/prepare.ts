@@ -52,11 +52,15 @@ export async function preparePlaybook(
   const view = viewOf(inventory);
   const issues: Issue[] = [];
   let limited: Set<string> | undefined;
+  let limitWarnings: string[] = [];
   if (opts.limit !== undefined) {
     const problem = patternProblem(opts.limit);
     if (problem) issues.push({ message: `--limit: ${problem}` });
     else {
-      limited = new Set(matchPattern(opts.limit, view).hosts);
+      const matched = matchPattern(opts.limit, view);
+      limited = new Set(matched.hosts);
+      // Shown once, with the first play's, as Ansible shows them before the first play.
+      limitWarnings = matched.warnings;
       if (limited.size === 0)
         issues.push({
           message: `--limit "${opts.limit}" matches no hosts in the inventory`,
@@ -95,7 +99,12 @@ export async function preparePlaybook(
       if (Array.isArray(loaded)) issues.push(...loaded);
       else Object.assign(vars, loaded);
     }
-    plays.push({ play, hosts, vars, warnings: matched.warnings });
+    plays.push({
+      play,
+      hosts,
+      vars,
+      warnings: [...(plays.length === 0 ? limitWarnings : []), ...matched.warnings],
+    });
   }
   if (issues.length === 0 && opts.checkNames !== false)
     issues.push(...checkNames(playbook, plays, view, opts.extraVars));

@@ -75,8 +75,10 @@ export async function runPlaybook(prepared: PreparedRun, options: RunOptions): P
         : state.failed.size > 0
           ? ExitCode.hostsFailed
           : ExitCode.ok;
-  const stats: Record<string, HostStats> = {};
-  for (const h of [...state.stats.keys()].sort()) stats[h] = state.stats.get(h)!;
+  // fromEntries: a host named "__proto__" gets its recap line like any other.
+  const stats: Record<string, HostStats> = Object.fromEntries(
+    [...state.stats.keys()].sort().map((h) => [h, state.stats.get(h)!]),
+  );
   const elapsedMs = now() - started;
   engine.emit({ type: "playbook_end", stats, exitCode, elapsedMs, interrupted });
   return {

@@ -29,8 +29,10 @@ export function createInstance(
   let launchTemplate: LaunchTemplateRef | undefined;
   let imageId = "ami-00000000000000000";
   let instanceType = "m5.large";
-  const tags: Record<string, string> = {};
-  for (const t of asg.tags) if (t.propagate) tags[t.key] = t.value;
+  // fromEntries: a tag named "__proto__" is a tag, not the object's prototype.
+  const tags: Record<string, string> = Object.fromEntries(
+    asg.tags.filter((t) => t.propagate).map((t) => [t.key, t.value]),
+  );
   tags["aws:autoscaling:groupName"] = asg.name;
   if (asg.launchTemplate) {
     const t = world.templates.get(asg.launchTemplate.id)!;

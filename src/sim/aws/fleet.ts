@@ -2,6 +2,7 @@
 // knobs tests need (outdated instances, tags missing from DescribeInstances, replacements that
 // never become healthy, lifecycle hooks). Times are simulated seconds.
 import { z } from "zod";
+import { ownRecord } from "../../config/yaml.js";
 import { notificationConfigSchema, sqsFleetSchema } from "./sqs-fleet.js";
 
 const portSchema = z.union([
@@ -63,13 +64,10 @@ const asgSchema = z
     boot_sec: z.number().min(0).default(30),
     /** Simulated seconds from Terminating to Terminated. */
     shutdown_sec: z.number().min(0).default(10),
-    /** Group tags; `propagate: false` keeps one off the instances. */
-    tags: z
-      .record(
-        z.string(),
-        z.union([z.string(), z.strictObject({ value: z.string(), propagate: z.boolean().default(true) })]),
-      )
-      .default({}),
+    /** Group tags; `propagate: false` keeps one off the instances. ownRecord keeps "__proto__". */
+    tags: ownRecord(
+      z.union([z.string(), z.strictObject({ value: z.string(), propagate: z.boolean().default(true) })]),
+    ).default({}),
     lifecycle_hooks: z.array(hookSchema).default([]),
     /** Plain ASG notifications (PutNotificationConfiguration) to SNS topics of `aws.sqs`. */
     notifications: notificationConfigSchema,

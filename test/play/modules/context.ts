@@ -28,6 +28,7 @@ export function testContext(
     connection: async () => new LocalConnection(env, cwd),
     evaluate: (expr) => renderString(expressionTemplate(expr), { vars, env }),
     ...o,
+    environment: o.environment ?? {},
     progressed,
     displayed,
   };
