@@ -16,7 +16,7 @@ import type { BenchFigure } from "./measure.js";
 import { interleaved, measureNode } from "./measure-process.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const ROUNDS = 11;
+const ROUNDS = 15;
 
 /** Run the CLI once and keep its stdout (to populate the cache and to build the floor's input). */
 function capture(args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -1,8 +1,8 @@
 // The file store's single-flight lock: a lock file created with O_EXCL next to the entry it
 // guards, holding its owner token, pid, host and expiry as JSON. It is the file-system analogue
-// of Redis `SET key token NX PX ms`: only the owner removes it, and it is void after its expiry
-// or, on the same host, as soon as its process is gone (a crashed run never blocks the next one
-// for long). Breaking a void lock is best effort: two processes breaking it in the same instant
+// of Redis `SET key token NX PX ms`: only the owner renews or removes it, and it is void after its
+// expiry or, on the same host, as soon as its process is gone (a crashed run never blocks the next
+// one for long). Breaking a void lock is best effort: two processes breaking it in the same instant
 // can both fetch — the cost is one extra fetch, never a wrong answer.
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync } from "node:fs";
@@ -51,6 +51,13 @@ export function tryLockFile(path: string, ttlMs: number, owner: string): boolean
 export function isLockHeld(path: string): boolean {
   const state = readLock(path);
   return state !== "absent" && !isVoid(state);
+}
+
+/** Push the lock's expiry out if it is still ours (the holder is alive and still fetching). */
+export function renewLockFile(path: string, owner: string, ttlMs: number): void {
+  const state = readLock(path);
+  if (typeof state !== "object" || state.body?.owner !== owner) return;
+  writeAtomically(path, [JSON.stringify({ ...state.body, expires: Date.now() + ttlMs })]);
 }
 
 /** Remove the lock if it is still ours. */

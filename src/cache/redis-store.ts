@@ -2,8 +2,9 @@
 // ourselves, because a CLI needs bounds the adapter's defaults do not give: connect within
 // `connectTimeoutMs` or give up (no reconnect loop, no offline queue that would wait forever),
 // every command within `commandTimeoutMs`, and nothing left that keeps the process alive. The
-// single-flight lock is plain Redis: SET key token NX PX ms, released by a compare-and-delete
-// script so a lock that expired and was taken by another process is never removed by us.
+// single-flight lock is plain Redis: SET key token NX PX ms, renewed and released by
+// compare-and-set scripts so a lock that expired and was taken by another process is never
+// extended or removed by us.
 import KeyvRedis, { createClient, type RedisClientType } from "@keyv/redis";
 
 export interface RedisStoreOptions {
@@ -23,12 +24,15 @@ export interface RedisBackend {
   keyPrefix: string;
   tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   isLocked(key: string): Promise<boolean>;
+  renewLock(key: string, owner: string, ttlMs: number): Promise<void>;
   releaseLock(key: string, owner: string): Promise<void>;
   close(): Promise<void>;
 }
 
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RENEW_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 export function redisLocation(url: string): string {
   try {
@@ -84,6 +88,12 @@ export async function connectRedis(options: RedisStoreOptions): Promise<RedisBac
     },
     async isLocked(key) {
       return (await client.exists(lockKey(key))) === 1;
+    },
+    async renewLock(key, owner, ttlMs) {
+      await client.eval(RENEW_SCRIPT, {
+        keys: [lockKey(key)],
+        arguments: [owner, String(Math.max(1, Math.ceil(ttlMs)))],
+      });
     },
     async releaseLock(key, owner) {
       await client.eval(RELEASE_SCRIPT, { keys: [lockKey(key)], arguments: [owner] });

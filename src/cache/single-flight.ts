@@ -36,19 +36,21 @@ export interface Obtained<T> {
   from: "cache" | "fetch" | "peer" | "stale";
 }
 
-/** A refresh that takes longer than this loses the lock (another process may then refresh). */
-const LOCK_TTL_MIN_MS = 60_000;
+/**
+ * The refresh lock's TTL. The holder renews it while it fetches (source-cache.ts), so this bounds
+ * how long a crashed holder blocks the others, not how long a fetch may take.
+ */
+const LOCK_TTL_MS = 15_000;
 
 export async function obtain<T>(cache: SourceCache | undefined, o: ObtainOptions<T>): Promise<Obtained<T>> {
   if (!cache || !(o.freshMs > 0)) return { data: await o.fetch(), cached: undefined, from: "fetch" };
   if (o.refresh) return fetchAndStore(cache, o);
-  const lockTtl = Math.max(LOCK_TTL_MIN_MS, o.lockWaitMs * 2);
   const deadline = Date.now() + o.lockWaitMs;
   let current = await cache.get<T>(o.key);
   for (;;) {
     if (current && current.freshUntil > Date.now())
       return { data: current.data, cached: current, from: "cache" };
-    const lock = await cache.tryLock(o.key, lockTtl);
+    const lock = await cache.tryLock(o.key, LOCK_TTL_MS);
     if (lock) {
       try {
         // Someone may have refreshed between our read and our lock.

@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import { getuid } from "node:process";
 import Keyv, { type KeyvStoreAdapter } from "keyv";
 import { entryPath } from "./entry-file.js";
-import { isLockHeld, newOwnerToken, releaseLockFile, tryLockFile } from "./file-lock.js";
+import { envelopeCache, newKeyv } from "./envelope-cache.js";
+import { isLockHeld, newOwnerToken, releaseLockFile, renewLockFile, tryLockFile } from "./file-lock.js";
 import { DirectoryStore } from "./file-store.js";
 import type { RedisBackend } from "./redis-store.js";
 
@@ -65,13 +66,27 @@ export interface SourceCache {
   close(): Promise<void>;
 }
 
-interface Envelope<T> {
-  fetchedAt: number;
-  freshUntil: number;
-  data: T;
-}
-
 const NO_LOCK: Lock = { release: async () => {} };
+
+/**
+ * A lock we hold is renewed every third of its TTL until released: a refresh that takes long
+ * (the API is throttling us) keeps it, and a holder that dies loses it within one TTL.
+ */
+function heldLock(ttlMs: number, ops: { renew(): Promise<void>; release(): Promise<void> }): Lock {
+  const timer = setInterval(
+    () => {
+      ops.renew().catch(() => {});
+    },
+    Math.max(10, ttlMs / 3),
+  );
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await ops.release();
+    },
+  };
+}
 
 export async function openSourceCache(options: OpenSourceCacheOptions): Promise<SourceCache> {
   const said = new Set<string>();
@@ -131,7 +146,10 @@ function fileCache(dir: string, uid: number | undefined, tell: (m: string) => vo
         tell(`cache: cannot lock in ${dir} (${describe(error)}); fetching without single-flight`);
         return NO_LOCK;
       }
-      return { release: async () => releaseLockFile(lockPath(key), owner) };
+      return heldLock(ttlMs, {
+        renew: async () => renewLockFile(lockPath(key), owner, ttlMs),
+        release: async () => releaseLockFile(lockPath(key), owner),
+      });
     },
     async isLocked(key) {
       return check.ok && isLockHeld(lockPath(key));
@@ -165,11 +183,14 @@ function redisCache(redis: RedisBackend, tell: (m: string) => void): SourceCache
         fail(error);
         return NO_LOCK;
       }
-      return {
+      return heldLock(ttlMs, {
+        renew: async () => {
+          if (!down) await redis.renewLock(lockKey(key), owner, ttlMs).catch(fail);
+        },
         release: async () => {
           if (!down) await redis.releaseLock(lockKey(key), owner).catch(fail);
         },
-      };
+      });
     },
     async isLocked(key) {
       if (down) return false;
@@ -195,100 +216,6 @@ function disabledCache(url: string): SourceCache {
     isLocked: async () => false,
     close: async () => {},
   };
-}
-
-interface EnvelopeCacheParts {
-  kind: "file" | "redis";
-  location: string;
-  keyv: Keyv;
-  /** True when the store must not be used (refused directory, Redis gone). */
-  isDown(): boolean;
-  onError(error: unknown, what: string): void;
-  /** The version just written, when the store can say it without re-reading the value. */
-  versionAfterSet(key: string): number | undefined;
-  tryLock(key: string, ttlMs: number): Promise<Lock | undefined>;
-  isLocked(key: string): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-function envelopeCache(parts: EnvelopeCacheParts): SourceCache {
-  const { keyv } = parts;
-  const keyOf = (key: string) => `src:${key}`;
-  return {
-    kind: parts.kind,
-    location: parts.location,
-    async get<T>(key: string) {
-      if (parts.isDown()) return undefined;
-      try {
-        const raw = (await keyv.get(keyOf(key), { raw: true })) as
-          | { value?: Envelope<T>; expires?: number }
-          | undefined;
-        const env = raw?.value;
-        if (!isEnvelope<T>(env)) return undefined;
-        return { ...env, version: raw?.expires };
-      } catch (error) {
-        parts.onError(error, "read");
-        return undefined;
-      }
-    },
-    async set<T>(key: string, data: T, freshMs: number, staleMs = 0) {
-      if (parts.isDown() || !(freshMs > 0)) return undefined;
-      const now = Date.now();
-      const env: Envelope<T> = { fetchedAt: now, freshUntil: now + freshMs, data };
-      try {
-        if (!(await keyv.set(keyOf(key), env, freshMs + Math.max(0, staleMs)))) return undefined;
-      } catch (error) {
-        parts.onError(error, "write");
-        return undefined;
-      }
-      return { ...env, version: parts.versionAfterSet(key) };
-    },
-    async delete(keys) {
-      const list = typeof keys === "string" ? [keys] : [...keys];
-      if (list.length === 0) return true;
-      if (parts.isDown()) return false;
-      try {
-        await keyv.delete(list.map(keyOf));
-        return true;
-      } catch (error) {
-        parts.onError(error, "delete");
-        return false;
-      }
-    },
-    tryLock: parts.tryLock,
-    isLocked: parts.isLocked,
-    close: parts.close,
-  };
-}
-
-/**
- * keyv over a store. keyv hands its namespace to the store; `keyvPrefixes` says whether keyv also
- * prefixes keys itself (the directory store) or leaves that to the store (the Redis adapter).
- */
-function newKeyv(store: KeyvStoreAdapter, namespace: string, keyvPrefixes: boolean): Keyv {
-  const keyv = new Keyv({
-    store,
-    namespace,
-    useKeyPrefix: keyvPrefixes,
-    // Plain objects straight to the file store (no JSON-in-a-string); Redis needs strings and
-    // gets keyv's default serialiser.
-    ...(store instanceof DirectoryStore ? { serialize: undefined, deserialize: undefined } : {}),
-    throwOnErrors: true,
-  });
-  // keyv also emits what it throws; without a listener an 'error' event would crash the process.
-  keyv.on("error", () => {});
-  return keyv;
-}
-
-function isEnvelope<T>(value: unknown): value is Envelope<T> {
-  const v = value as Envelope<T> | undefined;
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof v.fetchedAt === "number" &&
-    typeof v.freshUntil === "number" &&
-    "data" in v
-  );
 }
 
 function describe(error: unknown): string {

@@ -29,23 +29,24 @@ export function createProcessContext(): CliContext {
     stdout: (text) => stdoutStream().write(text),
     stdoutBytes: writeStdoutBytes,
     stderr: (text) => process.stderr.write(text),
-    stdoutIsTTY: isStdoutTTY(),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: isTerminal(1),
+    stderrIsTTY: isTerminal(2),
     exitCode: ExitCode.ok,
   };
 }
 
 /**
- * Only a character device can be a terminal; asking process.stdout creates the stream (and loads
- * tty and net), start-up time the lean inventory path would otherwise not pay for a pipe.
+ * Only a character device can be a terminal. Asking process.stdout/stderr.isTTY creates the
+ * stream (and loads tty and net): start-up time the lean inventory path would otherwise not pay
+ * when Ansible gives it pipes.
  */
-function isStdoutTTY(): boolean {
+function isTerminal(fd: 1 | 2): boolean {
   try {
-    if (!fstatSync(1).isCharacterDevice()) return false;
+    if (!fstatSync(fd).isCharacterDevice()) return false;
   } catch {
     return false;
   }
-  return Boolean(process.stdout.isTTY);
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
 }
 
 let stdoutReady = false;

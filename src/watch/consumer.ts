@@ -3,7 +3,7 @@
 // launch play never holds back a spot interruption that has two minutes to act. Stopping aborts
 // the long poll at once (nothing more is received) and lets the plays in flight finish.
 import type { SqsApi, SqsMessage } from "../cloud/aws/sqs.js";
-import { RemoteError, UsageError } from "../errors.js";
+import { RemoteError, RollcallError } from "../errors.js";
 import type { WatchLog } from "./log.js";
 
 export interface ConsumerOptions {
@@ -75,7 +75,8 @@ export function startConsumer(o: ConsumerOptions): Consumer {
         });
         backoff = 0;
       } catch (err) {
-        if (err instanceof UsageError || (err instanceof RemoteError && FATAL_CODES.has(err.data.code ?? "")))
+        // Setup problems (no credentials…) and refusals that retrying cannot fix stop the watcher.
+        if (err instanceof RemoteError ? FATAL_CODES.has(err.data.code ?? "") : err instanceof RollcallError)
           throw err;
         backoff = Math.min(30_000, backoff === 0 ? 1000 : backoff * 2);
         o.log.line({

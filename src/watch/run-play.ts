@@ -54,7 +54,7 @@ export interface PlayRunInput {
 }
 
 export interface PlayRunResult {
-  /** Ansible's: 0 ok, 2 failed, 4 unreachable, 130 interrupted; 2 also when the play cannot start. */
+  /** ansible-playbook's (docs/exit-codes.md): 0 ok, 2 failed, 4 unreachable, 99 interrupted; 4 (or 1) when the play cannot start. */
   exitCode: number;
   interrupted: boolean;
   /** Why the play could not start (a template naming an undefined variable…). */
@@ -95,7 +95,8 @@ export async function runWatchPlay(input: PlayRunInput): Promise<PlayRunResult> 
     if (result.kind !== "run") return { exitCode: result.exitCode, interrupted: false };
     return { exitCode: result.exitCode, interrupted: result.interrupted };
   } catch (err) {
-    if (err instanceof UsageError) return { exitCode: 2, interrupted: false, problem: err.message };
+    if (err instanceof UsageError)
+      return { exitCode: err.exitCode, interrupted: false, problem: err.message };
     throw err;
   }
 }

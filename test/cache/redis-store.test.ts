@@ -68,14 +68,25 @@ describe.runIf(availability.run)("Redis store", () => {
     expect(await b.isLocked("L")).toBe(true);
     await lock!.release();
     expect(await b.isLocked("L")).toBe(false);
-    const short = await b.tryLock("L", 50);
+    // A holder renews its lock while it lives: a short TTL does not lose it…
+    const held = await b.tryLock("L", 60);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await a.tryLock("L", 10_000)).toBeUndefined();
+    // …and never extends or removes a lock that expired and is someone else's now.
+    const admin = createClient({ url: redis.url, password: redis.password });
+    await admin.connect();
+    await admin.set("team-a:lock:src:L", "someone-else", { expiration: { type: "PX", value: 10_000 } });
+    await new Promise((r) => setTimeout(r, 100)); // a few renewal ticks
+    expect(await admin.pTTL("team-a:lock:src:L")).toBeLessThanOrEqual(10_000);
+    await held!.release();
+    expect(await admin.get("team-a:lock:src:L")).toBe("someone-else");
+    // A holder that died (no renewals) loses it within its TTL.
+    await admin.set("team-a:lock:src:L", "crashed", { expiration: { type: "PX", value: 50 } });
     await new Promise((r) => setTimeout(r, 80));
-    // Expired: someone else may take it, and the old owner's release must not remove theirs.
-    const theirs = await a.tryLock("L", 10_000);
-    expect(theirs).toBeDefined();
-    await short!.release();
-    expect(await b.isLocked("L")).toBe(true);
-    await theirs!.release();
+    const after = await a.tryLock("L", 10_000);
+    expect(after).toBeDefined();
+    await after!.release();
+    admin.destroy();
     await a.close();
     await b.close();
   });
@@ -197,7 +208,7 @@ describe.runIf(availability.run)("Redis store", () => {
       expect(await fresh.get("before")).toBeUndefined();
       expect(await fresh.set("x", 1, 1000)).toBeUndefined();
       expect(problems).toHaveLength(1);
-      expect(Date.now() - started).toBeLessThan(3000);
+      expect(Date.now() - started).toBeLessThan(5000);
       await cache.close();
       await fresh.close();
     } finally {
@@ -216,7 +227,8 @@ describe.runIf(availability.run)("Redis store", () => {
         onProblem: (m) => problems.push(m),
       });
       const took = Date.now() - started;
-      expect(took).toBeLessThan(1500);
+      // The bound is the 1 s connect timeout (the note names it); the rest is a loaded machine.
+      expect(took).toBeLessThan(3000);
       expect(took).toBeGreaterThanOrEqual(900);
       expect(await cache.get("k")).toBeUndefined();
       expect(problems).toEqual([

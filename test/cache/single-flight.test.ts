@@ -114,8 +114,8 @@ describe("obtain", () => {
     const lock = await other.tryLock("k", 60_000);
     const notes: string[] = [];
     const started = Date.now();
-    const got = await obtain(cache, options({ freshMs: 20, staleMs: 60_000, notes }));
-    expect(Date.now() - started).toBeLessThan(500);
+    const got = await obtain(cache, options({ freshMs: 20, staleMs: 60_000, lockWaitMs: 20_000, notes }));
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(got.from).toBe("stale");
     expect(notes[0]).toMatch(/while another process refreshes it/);
     await lock!.release();
@@ -130,7 +130,7 @@ describe("obtain", () => {
     const waited = Date.now() - started;
     expect(got).toMatchObject({ data: "fetched", from: "fetch" });
     expect(waited).toBeGreaterThanOrEqual(190);
-    expect(waited).toBeLessThan(2000);
+    expect(waited).toBeLessThan(10_000);
     expect(notes).toEqual(["waited 0 s for another process's refresh; fetching"]);
     await lock!.release();
   });

@@ -111,4 +111,17 @@ describe("rollcall watch: stopping", () => {
       /^rollcall: sqs ReceiveMessage \(us-east-1\) failed: HTTP 400: AWS\.SimpleQueueService\.NonExistentQueue: The specified queue does not exist\. \(request [0-9a-f-]+\)\n$/,
     );
   }, 90_000);
+
+  it("exits 1 with one line when there are no AWS credentials at all", async () => {
+    h = await startHarness(watchFleet({ desired: 0, notifications: false }), 50);
+    const config = h.writeConfig({ on_launch: join(PLAYBOOKS, "lifecycle-salt-launch.yml") });
+    // No keys, no profile, and no instance metadata to ask (it is not on loopback).
+    const w = h.startWatcher(config, {
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    expect(await w.exited).toBe(ExitCode.error);
+    expect(w.stderr()).toMatch(/^rollcall: no AWS credentials found .*\n$/);
+  }, 90_000);
 });
