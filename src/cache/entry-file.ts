@@ -106,8 +106,10 @@ export function readEntry(path: string, key: string, uid: number | undefined): E
 }
 
 /**
- * Only the header line: a few hundred bytes of a file that may be megabytes long. `key`
- * undefined accepts whatever key the header names (housekeeping).
+ * Only the header line: a few hundred bytes of a file that may be megabytes long, plus its last
+ * two bytes, so a truncated file is refused here too and not trusted on the strength of its
+ * header (the lean path would otherwise keep answering from a damaged raw entry and leave it
+ * there). `key` undefined accepts whatever key the header names (housekeeping).
  */
 export function readEntryHeader(
   path: string,
@@ -120,7 +122,12 @@ export function readEntryHeader(
     const buf = Buffer.allocUnsafe(Math.min(MAX_HEADER + 1, opened.stat.size));
     const n = readSync(opened.fd, buf, 0, buf.length, 0);
     const newline = buf.subarray(0, n).indexOf(10);
-    return newline < 0 ? undefined : parseHeader(buf.subarray(0, newline).toString("utf8"), key);
+    if (newline < 0 || opened.stat.size < newline + 3) return undefined;
+    const tail = Buffer.alloc(2);
+    if (readSync(opened.fd, tail, 0, 2, opened.stat.size - 2) !== 2 || tail[0] !== 0x7d || tail[1] !== 10) {
+      return undefined;
+    }
+    return parseHeader(buf.subarray(0, newline).toString("utf8"), key);
   } catch {
     return undefined;
   } finally {

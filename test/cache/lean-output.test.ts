@@ -1,5 +1,5 @@
 // The cached built output: a hit only when everything it was built from is unchanged.
-import { chmod, mkdtemp, readdir, rm, symlink, unlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm, stat, symlink, truncate, unlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -102,6 +102,13 @@ describe("lean built output", () => {
     writeLeanOutput(at, { ...inputs, versions: [fresh!.version!], freshUntil: fresh!.freshUntil }, OUTPUT);
     expect(read().ok).toBe(true);
     expect(readLeanOutput(at, fresh!.freshUntil + 1).ok).toBe(false);
+  });
+
+  it("misses when a raw entry was truncated, though its header is intact", async () => {
+    const file = entryPath(at.dir, fileStoreKey("raw-1"));
+    const { size } = await stat(file);
+    await truncate(file, size - 1);
+    expect(read().ok).toBe(false);
   });
 
   it("is not written when already stale, nor read from an untrusted directory or through a symlink", async () => {

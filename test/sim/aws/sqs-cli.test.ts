@@ -42,22 +42,28 @@ describe("rollcall sim --spot-interruption", () => {
         endpoint: env.AWS_ENDPOINT_URL,
         credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
       });
-      const got = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: `${env.AWS_ENDPOINT_URL}/123456789012/rollcall-events`,
-          WaitTimeSeconds: 5,
-          MaxNumberOfMessages: 10,
-        }),
-      );
+      // A long poll answers as soon as one message is there (as SQS does), and the two events are
+      // due at different simulated instants: keep receiving until both arrived or 10 s passed.
+      const events: Array<{ "detail-type": string; region: string; detail: unknown }> = [];
+      const deadline = Date.now() + 10_000;
+      while (events.length < 2 && Date.now() < deadline) {
+        const got = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: `${env.AWS_ENDPOINT_URL}/123456789012/rollcall-events`,
+            WaitTimeSeconds: 2,
+            MaxNumberOfMessages: 10,
+          }),
+        );
+        for (const m of got.Messages ?? []) events.push(JSON.parse(m.Body!));
+      }
       sqs.destroy();
       // ci-runners is in eu-west-1; its rebalance recommendation lands on the same queue.
-      const events = (got.Messages ?? []).map((m) => JSON.parse(m.Body!));
       expect(events.map((e) => [e["detail-type"], e.region]).sort()).toEqual([
         ["EC2 Instance Rebalance Recommendation", "eu-west-1"],
         ["EC2 Spot Instance Interruption Warning", "us-east-1"],
       ]);
       const warning = events.find((e) => e["detail-type"] === "EC2 Spot Instance Interruption Warning");
-      expect(warning.detail).toMatchObject({
+      expect(warning?.detail).toMatchObject({
         "instance-id": expect.stringMatching(/^i-/),
         "instance-action": "terminate",
       });
