@@ -2,7 +2,7 @@
 // stale-while-revalidate are decided here, the same way for the file and the Redis store.
 import Keyv, { type KeyvStoreAdapter } from "keyv";
 import { DirectoryStore } from "./file-store.js";
-import type { Cached, Lock, SourceCache } from "./source-cache.js";
+import type { Lock, SourceCache } from "./source-cache.js";
 
 export interface Envelope<T> {
   fetchedAt: number;

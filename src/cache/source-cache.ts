@@ -8,7 +8,6 @@
 // one note through `onProblem` and a miss from then on.
 import { createHash } from "node:crypto";
 import { getuid } from "node:process";
-import Keyv, { type KeyvStoreAdapter } from "keyv";
 import { entryPath } from "./entry-file.js";
 import { envelopeCache, newKeyv } from "./envelope-cache.js";
 import { isLockHeld, newOwnerToken, releaseLockFile, renewLockFile, tryLockFile } from "./file-lock.js";

@@ -1,5 +1,16 @@
 // The cached built output: a hit only when everything it was built from is unchanged.
-import { chmod, mkdtemp, readdir, rm, stat, symlink, truncate, unlink, utimes, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  unlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
