@@ -112,12 +112,16 @@ describe("consecutive checks and bake", () => {
 
   it("the same flapping with healthy_checks: 1 is taken as healthy at once (what the checks prevent)", async () => {
     const asg = kafka(sim);
-    asg.flap = { cycles: 3, upSec: 80, downSec: 80 };
+    // Wider windows than above: one check must land in the first 400 ms up-window even on a busy
+    // machine (with 80 ms windows, a late first check sometimes came after the flapping ended).
+    asg.flap = { cycles: 2, upSec: 400, downSec: 400 };
     const [oldest] = members(sim, asg);
     const mark = sim.shared.timeline.length;
     const r = await withTempDir((dir) => runPlay(dir, sim, flapping(1)));
     const t = firstReplacement(mark, oldest!.id);
-    expect(t.oldGoes).toBeLessThan(t.lastOpen);
+    // The old one went while the replacement still had flaps to come: before its final reopen,
+    // due 2 × (400 + 400) simulated seconds after it first opened (which may be after the play).
+    expect(t.oldGoes).toBeLessThan(t.opens[0]! + 2 * 800 * 1000);
     // Still flapping when the next host starts, the next precheck may catch it (timing decides).
     if (r.code !== 0) {
       expect(taskResults(r.events, "recycle")[1]!.result.msg).toMatch(
