@@ -184,6 +184,7 @@ async function runSession(
     cacheDir: io.cacheDir,
     refreshCache: o.resume === true,
     onCacheKeys: invalidator.onCacheKeys,
+    onCacheInvalidator: invalidator.onCacheInvalidator,
     note: (n) => {
       if (n.level === "warn") note({ level: "warning", message: n.message });
       else if (verbosity > 0) note({ level: "info", message: n.message });

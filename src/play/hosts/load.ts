@@ -31,6 +31,8 @@ export type LoadInventory = (
     note: (note: InventoryNote) => void;
     /** The cache entries the inventory came from (a recycle invalidates them). */
     onCacheKeys?: (keys: string[]) => void;
+    /** How to invalidate them in the store the config uses (the directory or Redis). */
+    onCacheInvalidator?: (invalidate: () => Promise<void>) => void;
   },
 ) => Promise<Inventory>;
 
@@ -43,6 +45,7 @@ export interface RunInventoryOptions {
   refreshCache: boolean;
   note: (note: InventoryNote) => void;
   onCacheKeys: (keys: string[]) => void;
+  onCacheInvalidator?: (invalidate: () => Promise<void>) => void;
   /** Seam for tests (default: the inventory layer's loader, imported on demand). */
   load?: LoadInventory;
 }
@@ -61,6 +64,7 @@ export async function loadRunInventory(
     cacheDir: o.cacheDir,
     refreshCache: o.refreshCache,
     onCacheKeys: o.onCacheKeys,
+    ...(o.onCacheInvalidator && { onCacheInvalidator: o.onCacheInvalidator }),
     note: o.note,
   });
 }
@@ -98,28 +102,39 @@ export async function resolveLimit(limit: string | undefined, cwd: string): Prom
 }
 
 /**
- * Cache invalidation for a recycle: the inventory loader reports the cache keys it used; a
- * recycle deletes them (one at a time, in order), so the next `inventory --list` or play sees the
- * new instance instead of a dead address.
+ * Cache invalidation for a recycle: the inventory loader reports how to invalidate the entries it
+ * used in the store its config names (the directory or a shared Redis, so every machine sees the
+ * new instance), or at least their keys in the directory store (Ansible inventory sources); a
+ * recycle invalidates them (one at a time, in order), so the next `inventory --list` or play sees
+ * the new instance instead of a dead address.
  */
 export function createCacheInvalidator(cacheDir: string) {
   let keys: string[] = [];
+  const stores: Array<() => Promise<void>> = [];
   let chain: Promise<void> = Promise.resolve();
   return {
     onCacheKeys: (k: string[]) => {
       keys = [...new Set([...keys, ...k])];
     },
+    onCacheInvalidator: (invalidate: () => Promise<void>) => {
+      stores.push(invalidate);
+    },
     invalidate(): Promise<void> {
-      if (keys.length === 0) return chain;
-      chain = chain.then(async () => {
-        const { openSourceCache } = await import("../../cache/source-cache.js");
-        const cache = await openSourceCache({ dir: cacheDir });
-        try {
-          await cache.delete(keys);
-        } finally {
-          await cache.close();
-        }
-      });
+      if (stores.length > 0) {
+        chain = chain.then(async () => {
+          for (const invalidate of stores) await invalidate();
+        });
+      } else if (keys.length > 0) {
+        chain = chain.then(async () => {
+          const { openSourceCache } = await import("../../cache/source-cache.js");
+          const cache = await openSourceCache({ dir: cacheDir });
+          try {
+            await cache.delete(keys);
+          } finally {
+            await cache.close();
+          }
+        });
+      } else return chain;
       chain = chain.catch(() => {});
       return chain;
     },
