@@ -12,7 +12,7 @@ const MAX_FUNCTION_LINES = 80;
  * Over the limit, in files the recycle work of this round is rewriting (issue 14): split there,
  * not here, to keep that merge small. Remove an entry once its function is split.
  */
-const PENDING = new Set([
+const PENDING = new Set<string>([
   "src/play/recycle/spotinst-recycle.ts:recycleStatefulInstance",
   "src/play/recycle/spotinst-actions.ts:transitionStatefulInstance",
 ]);
