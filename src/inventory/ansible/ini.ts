@@ -1,10 +1,11 @@
 // Ansible's INI inventory (ansible-core 2.14 plugins/inventory/ini.py): `[group]` host lines with
 // inline `k=v` vars and `name:port`, `[group:vars]`, `[group:children]`, host ranges. Values are
 // read as Python literals (python-literal.ts) and stay data: nothing is rendered as a template.
+
+import { splitShellWords } from "../../config/shlex.js";
 import { type AnsibleInventoryData, InventoryDataError } from "./data.js";
 import { expandHostPattern } from "./host-pattern.js";
 import { parsePythonValue } from "./python-literal.js";
-import { splitHostLine } from "./shlex.js";
 
 /** A mistake at a line of an INI inventory. */
 export class IniError extends InventoryDataError {
@@ -96,7 +97,7 @@ function addPendingChildren(group: string, pending: Map<string, Pending>, data: 
 function parseHostLine(line: string, group: string, data: AnsibleInventoryData): void {
   let tokens: string[];
   try {
-    tokens = splitHostLine(line);
+    tokens = splitShellWords(line, { comments: true });
   } catch (err) {
     throw new Error(`Error parsing host definition '${line}': ${(err as Error).message}`);
   }

@@ -2,8 +2,8 @@
 // SSH with `connection: ssh`; the transport quotes argv for the remote shell) and return
 // Ansible's rc/stdout/stderr result. `command` never uses a shell; `shell` (see shell.ts) does.
 import { z } from "zod";
+import { splitShellWords } from "../../config/shlex.js";
 import type { Connection } from "../connection/connection.js";
-import { shellSplit } from "../parse/shlex.js";
 import { bool, str, strMap } from "./params.js";
 import { formatDelta, formatTimestamp } from "./time.js";
 import type { ModuleContext, ModuleDef, ModuleResult } from "./types.js";
@@ -55,7 +55,7 @@ export async function runCommand(
   let argv: string[] | undefined;
   if (!shell) {
     try {
-      argv = raw ? shellSplit(raw) : p.argv;
+      argv = raw ? splitShellWords(raw) : p.argv;
     } catch (err) {
       return { ...r, rc: 256, failed: true, msg: `cannot split the command: ${(err as Error).message}` };
     }

@@ -1,7 +1,7 @@
 // script: copy a local script to the host (a private temp dir), run it with its arguments, then
 // remove it. `creates`/`removes` are checked on the host first; `chdir` is where it runs.
 import { z } from "zod";
-import { shellSplit } from "../parse/shlex.js";
+import { splitShellWords } from "../../config/shlex.js";
 import { readLocalSource } from "./local-source.js";
 import { str } from "./params.js";
 import { formatDelta, formatTimestamp } from "./time.js";
@@ -26,7 +26,7 @@ export const scriptModule: ModuleDef<z.output<typeof params>> = {
   async run(p, ctx): Promise<ModuleResult> {
     let words: string[];
     try {
-      words = shellSplit(p.cmd);
+      words = splitShellWords(p.cmd);
     } catch (err) {
       return { failed: true, msg: `cannot split the script arguments: ${(err as Error).message}` };
     }

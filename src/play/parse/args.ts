@@ -14,7 +14,7 @@ import {
 } from "../../template/engine.js";
 import type { ModuleDef } from "../modules/types.js";
 import type { PathKey, Task } from "../types.js";
-import { parseKeyValue, splitArgs } from "./shlex.js";
+import { parseKeyValue, splitArgs } from "./key-value-args.js";
 
 export interface TaskParser {
   src: YamlSource;

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { describeFsError, parseYaml } from "../../config/yaml.js";
 import { ExitCode, type Issue } from "../../errors.js";
 import type { Vars } from "../../inventory/model.js";
-import { parseKeyValue, splitArgs } from "./shlex.js";
+import { parseKeyValue, splitArgs } from "./key-value-args.js";
 
 export async function parseExtraVars(
   specs: readonly string[],

@@ -1,40 +1,5 @@
-// Word splitting: POSIX shell rules (Python's shlex.split, which Ansible's `command` uses) and
-// Ansible's key=value argument strings, which also keep `{{ … }}` together.
-
-/** Split like Python's shlex.split(s) (POSIX mode, no comments). Throws on an open quote. */
-export function shellSplit(text: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = undefined;
-      else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = undefined;
-      else if (c === "\\" && i + 1 < text.length && '\\"$`\n'.includes(text[i + 1]!)) word += text[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < text.length) {
-      word += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = "";
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw new Error("No closing quotation");
-  if (inWord) words.push(word);
-  return words;
-}
+// Ansible's key=value argument strings (`k=v k2="v 2" free words`), which keep `{{ … }}` together.
+// (Python's shlex.split, for `command` and INI host lines, is src/config/shlex.ts.)
 
 /**
  * Split Ansible's `k=v k2="v 2" free words` strings into tokens. Quotes group words (and are
