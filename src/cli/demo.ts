@@ -64,11 +64,11 @@ export function demoCommand(ctx: CliContext): CommandModule<object, DemoArgs> {
         if (args.recycle) await demoRecycle(ctx, sim.env, cacheDir);
         ctx.stdout(
           `\nEvery address above is a real listener on loopback. Try it yourself:\n` +
-            `  npx rollcall sim > /tmp/rollcall-sim.env &     # the env to export, then "ready"\n` +
+            `  npx rollcall sim --time-scale 60 > /tmp/rollcall-sim.env 2>/tmp/rollcall-sim.log &\n` +
             `  until grep -qx ready /tmp/rollcall-sim.env; do sleep 0.2; done\n` +
             `  export $(grep = /tmp/rollcall-sim.env)\n` +
             `  ansible-inventory -i inventories/demo --graph\n` +
-            `  npx rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml\n`,
+            `  npx rollcall play playbooks/recycle-esg.yml -i inventories/demo.yml -e recycle_poll_interval=1\n`,
         );
       } finally {
         await sim.close();
