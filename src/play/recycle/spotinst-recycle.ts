@@ -6,9 +6,10 @@
 //  - ERROR / DEALLOCATED fail at once; every other state (RECYCLE, RECYCLING, PAUSED, RESUMING…:
 //    Spot describes a recycle as a pause then a resume) is progress until the one overall deadline.
 // Failures come back as data (`ok: false`); only interruption and programming errors throw.
-import { describeRateLimitWait, type SpotinstApi } from "../../cloud/spotinst/api.js";
+import type { SpotinstApi } from "../../cloud/spotinst/api.js";
 import type { StatefulInstance } from "../../cloud/spotinst/types.js";
 import { foreignBusy, issueRecycle, reissueIfLost } from "./spotinst-lease.js";
+import { type ActionRun, elapsedSeconds, markOf, type StartWait, startActionRun } from "./spotinst-poll.js";
 
 export interface RecycleRequest {
   groupId: string;
@@ -82,79 +83,100 @@ export type RecycleOutcome =
     }
   | { ok: false; msg: string; stateful?: StatefulInstance; previous?: InstanceMark; elapsed: number };
 
+type RecycleRun = ActionRun<RecycleRequest>;
+
 export async function recycleStatefulInstance(
   api: SpotinstApi,
   req: RecycleRequest,
   hooks: RecycleHooks,
 ): Promise<RecycleOutcome> {
-  const started = hooks.now();
-  const deadline = started + req.waitTimeoutMs;
-  const elapsed = () => Math.round((hooks.now() - started) / 1000);
-  const fail = (
-    msg: string,
-    extra: { stateful?: StatefulInstance; previous?: InstanceMark } = {},
-  ): RecycleOutcome => ({
-    ok: false,
-    msg,
-    elapsed: elapsed(),
-    ...extra,
-  });
-
-  const { poll, nap, call } = createPoller(api, req, hooks, deadline);
+  const run = startActionRun(api, req, hooks);
+  const { poll, call } = run.poller;
 
   // Resume: the action was issued before a crash. Never issue it twice.
   if (req.inFlight) {
     const what = `re-attached to a recycle issued at ${req.inFlight.issuedAt}`;
     const lost = req.inFlight.accepted ? undefined : await reissueIfLost(api, req, hooks, poll, call);
-    if (lost) return fail(lost.msg, lost);
-    return waitForReplacement(req.inFlight.previous, what);
+    if (lost) return failRecycle(run, lost.msg, lost);
+    return waitForReplacement(run, req.inFlight.previous, what);
   }
 
   // 1. Wait until it (and its group) is ACTIVE.
-  let current: StatefulInstance;
+  const start = await waitUntilActive(run);
+  if ("outcome" in start) return start.outcome;
+  const current = start.ready;
+  const previous = markOf(current);
+  const skipped = finishWithoutIssuing(run, current, previous);
+  if (skipped) return skipped;
+
+  // 2. Act.
+  await hooks.beforeIssue(previous);
+  const refused = await issueRecycle(api, req, hooks, poll, previous, call);
+  if (refused) return failRecycle(run, refused, { stateful: current, previous });
+  return waitForReplacement(run, previous, `recycled ${req.ssiId}`);
+}
+
+function failRecycle(
+  run: RecycleRun,
+  msg: string,
+  extra: { stateful?: StatefulInstance; previous?: InstanceMark } = {},
+): RecycleOutcome {
+  return { ok: false, msg, elapsed: elapsedSeconds(run), ...extra };
+}
+
+async function waitUntilActive(run: RecycleRun): Promise<StartWait> {
+  const { req, hooks } = run;
   for (;;) {
-    const { ssi, all } = await poll();
-    if (!ssi) return fail(`stateful instance ${req.ssiId} not found in group ${req.groupId}`);
-    if (ssi.state === "ERROR")
-      return fail(`stateful instance ${req.ssiId} is in ERROR; not recycling it`, { stateful: ssi });
-    if (ssi.state === "DEALLOCATED")
-      return fail(`stateful instance ${req.ssiId} is DEALLOCATED`, { stateful: ssi });
+    const { ssi, all } = await run.poller.poll();
+    if (!ssi) {
+      const msg = `stateful instance ${req.ssiId} not found in group ${req.groupId}`;
+      return { outcome: failRecycle(run, msg) };
+    }
     const blockers = req.requireGroupActive
       ? all.filter((s) => s.id !== req.ssiId && s.state !== "ACTIVE")
       : [];
-    const errored = blockers.find((s) => s.state === "ERROR");
-    if (errored) {
-      return fail(`group ${req.groupId} has ${errored.id} in ERROR; refusing to take another instance out`, {
-        stateful: ssi,
-      });
-    }
-    const foreign = hooks.isOurs ? foreignBusy(all, req.ssiId, hooks.isOurs) : undefined;
-    if (foreign) return fail(foreign, { stateful: ssi });
-    if (ssi.state === "ACTIVE" && blockers.length === 0) {
-      current = ssi;
-      break;
-    }
+    const refusal = refuseToStart(run, ssi, all, blockers);
+    if (refusal) return { outcome: failRecycle(run, refusal, { stateful: ssi }) };
+    if (ssi.state === "ACTIVE" && blockers.length === 0) return { ready: ssi };
     const why =
       ssi.state !== "ACTIVE"
         ? `${req.ssiId} is ${ssi.state}`
         : `group ${req.groupId}: ${blockers.map((b) => `${b.id} ${b.state}`).join(", ")}`;
     // A dry run reports instead of waiting out the group (it may never settle without us).
     if (req.check) {
-      return {
-        ok: true,
-        changed: true,
-        stateful: ssi,
-        previous: markOf(ssi),
-        elapsed: 0,
-        msg: `would recycle ${req.ssiId} (${ssi.instanceId ?? "no instance"}) once ${why} has settled`,
-      };
+      const msg = `would recycle ${req.ssiId} (${ssi.instanceId ?? "no instance"}) once ${why} has settled`;
+      return { outcome: { ok: true, changed: true, stateful: ssi, previous: markOf(ssi), elapsed: 0, msg } };
     }
-    if (hooks.now() >= deadline) return fail(`timed out waiting to start: ${why}`, { stateful: ssi });
+    if (hooks.now() >= run.deadline)
+      return { outcome: failRecycle(run, `timed out waiting to start: ${why}`, { stateful: ssi }) };
     hooks.progress(`waiting for ACTIVE (${why})`);
-    await nap();
+    await run.poller.nap();
   }
+}
 
-  const previous = markOf(current);
+/** Why this poll forbids starting at all (no amount of waiting helps), or undefined. */
+function refuseToStart(
+  run: RecycleRun,
+  ssi: StatefulInstance,
+  all: readonly StatefulInstance[],
+  blockers: readonly StatefulInstance[],
+): string | undefined {
+  const { req, hooks } = run;
+  if (ssi.state === "ERROR") return `stateful instance ${req.ssiId} is in ERROR; not recycling it`;
+  if (ssi.state === "DEALLOCATED") return `stateful instance ${req.ssiId} is DEALLOCATED`;
+  const errored = blockers.find((s) => s.state === "ERROR");
+  if (errored)
+    return `group ${req.groupId} has ${errored.id} in ERROR; refusing to take another instance out`;
+  return hooks.isOurs ? foreignBusy(all, req.ssiId, hooks.isOurs) : undefined;
+}
+
+/** An ACTIVE instance needs no PUT when a resumed run already recycled it, or on a dry run. */
+function finishWithoutIssuing(
+  run: RecycleRun,
+  current: StatefulInstance,
+  previous: InstanceMark,
+): RecycleOutcome | undefined {
+  const { req } = run;
   if (
     req.runStartedAt &&
     current.launchedAt &&
@@ -165,119 +187,79 @@ export async function recycleStatefulInstance(
       changed: false,
       stateful: current,
       previous,
-      elapsed: elapsed(),
+      elapsed: elapsedSeconds(run),
       msg: `already recycled: launched at ${current.launchedAt}, after this run started at ${req.runStartedAt}`,
     };
   }
-  if (req.check) {
-    return {
-      ok: true,
-      changed: true,
-      stateful: current,
-      previous,
-      elapsed: 0,
-      msg: `would recycle ${req.ssiId} (${current.instanceId})`,
-    };
-  }
+  if (!req.check) return undefined;
+  const msg = `would recycle ${req.ssiId} (${current.instanceId})`;
+  return { ok: true, changed: true, stateful: current, previous, elapsed: 0, msg };
+}
 
-  // 2. Act.
-  await hooks.beforeIssue(previous);
-  const refused = await issueRecycle(api, req, hooks, poll, previous, call);
-  if (refused) return fail(refused, { stateful: current, previous });
-  return waitForReplacement(previous, `recycled ${req.ssiId}`);
-
-  // 3. Wait for a different, ACTIVE instance.
-  async function waitForReplacement(prev: InstanceMark, what: string): Promise<RecycleOutcome> {
-    let pausedSince: number | undefined;
-    // Only a re-attach can find the action not started: our own PUT was just accepted.
-    let untouchedSince = req.inFlight ? Date.parse(req.inFlight.issuedAt) : undefined;
-    for (;;) {
-      const { ssi, all } = await poll();
-      hooks.observe?.(all);
-      if (!ssi)
-        return fail(`stateful instance ${req.ssiId} disappeared from group ${req.groupId}`, {
-          previous: prev,
-        });
-      const replaced = ssi.instanceId !== prev.instanceId || ssi.launchedAt !== prev.launchedAt;
-      if (ssi.state === "ACTIVE" && replaced && ssi.instanceId) {
-        return {
-          ok: true,
-          changed: true,
-          stateful: ssi,
-          previous: prev,
-          elapsed: elapsed(),
-          msg: `${what}: ${prev.instanceId} → ${ssi.instanceId} at ${ssi.privateIp ?? "no IP"}`,
-        };
-      }
-      if (ssi.state === "ERROR" || ssi.state === "DEALLOCATED") {
-        return fail(`recycle of ${req.ssiId} ended in ${ssi.state}`, { stateful: ssi, previous: prev });
-      }
-      if (untouchedSince !== undefined) {
-        if (ssi.state !== "ACTIVE" || replaced) untouchedSince = undefined;
-        else if (hooks.now() - untouchedSince > (req.notStartedGraceMs ?? 120_000)) {
-          return fail(
-            `the recycle of ${req.ssiId} issued at ${req.inFlight?.issuedAt} never started (still ACTIVE on ` +
-              `${prev.instanceId}): the interrupted request probably never reached Spotinst; recycle it again ` +
-              "with a new run (without --resume) if it still needs it",
-            { stateful: ssi, previous: prev },
-          );
-        }
-      }
-      if (ssi.state === "PAUSED" && req.pausedGraceMs !== undefined) {
-        pausedSince ??= hooks.now();
-        if (hooks.now() - pausedSince > req.pausedGraceMs) {
-          return fail(`recycle of ${req.ssiId} stopped in PAUSED`, { stateful: ssi, previous: prev });
-        }
-      } else pausedSince = undefined;
-      if (hooks.now() >= deadline) {
-        return fail(
-          `timed out after ${elapsed()} s (wait_timeout ${Math.round(req.waitTimeoutMs / 1000)} s): ` +
-            `${req.ssiId} is ${ssi.state}${ssi.instanceId === prev.instanceId ? ` on ${prev.instanceId}` : ""}`,
+/** 3. Wait for a different, ACTIVE instance (a re-attach after a crash starts here too). */
+async function waitForReplacement(
+  run: RecycleRun,
+  prev: InstanceMark,
+  what: string,
+): Promise<RecycleOutcome> {
+  const { req, hooks } = run;
+  let pausedSince: number | undefined;
+  // Only a re-attach can find the action not started: our own PUT was just accepted.
+  let untouchedSince = req.inFlight ? Date.parse(req.inFlight.issuedAt) : undefined;
+  for (;;) {
+    const { ssi, all } = await run.poller.poll();
+    hooks.observe?.(all);
+    if (!ssi)
+      return failRecycle(run, `stateful instance ${req.ssiId} disappeared from group ${req.groupId}`, {
+        previous: prev,
+      });
+    const replaced = ssi.instanceId !== prev.instanceId || ssi.launchedAt !== prev.launchedAt;
+    if (ssi.state === "ACTIVE" && replaced && ssi.instanceId) {
+      return {
+        ok: true,
+        changed: true,
+        stateful: ssi,
+        previous: prev,
+        elapsed: elapsedSeconds(run),
+        msg: `${what}: ${prev.instanceId} → ${ssi.instanceId} at ${ssi.privateIp ?? "no IP"}`,
+      };
+    }
+    if (ssi.state === "ERROR" || ssi.state === "DEALLOCATED") {
+      return failRecycle(run, `recycle of ${req.ssiId} ended in ${ssi.state}`, {
+        stateful: ssi,
+        previous: prev,
+      });
+    }
+    if (untouchedSince !== undefined) {
+      if (ssi.state !== "ACTIVE" || replaced) untouchedSince = undefined;
+      else if (hooks.now() - untouchedSince > (req.notStartedGraceMs ?? 120_000)) {
+        return failRecycle(
+          run,
+          `the recycle of ${req.ssiId} issued at ${req.inFlight?.issuedAt} never started (still ACTIVE on ` +
+            `${prev.instanceId}): the interrupted request probably never reached Spotinst; recycle it again ` +
+            "with a new run (without --resume) if it still needs it",
           { stateful: ssi, previous: prev },
         );
       }
-      hooks.progress(`${req.ssiId} ${ssi.state}`);
-      await nap();
     }
+    if (ssi.state === "PAUSED" && req.pausedGraceMs !== undefined) {
+      pausedSince ??= hooks.now();
+      if (hooks.now() - pausedSince > req.pausedGraceMs) {
+        return failRecycle(run, `recycle of ${req.ssiId} stopped in PAUSED`, {
+          stateful: ssi,
+          previous: prev,
+        });
+      }
+    } else pausedSince = undefined;
+    if (hooks.now() >= run.deadline) {
+      return failRecycle(
+        run,
+        `timed out after ${elapsedSeconds(run)} s (wait_timeout ${Math.round(req.waitTimeoutMs / 1000)} s): ` +
+          `${req.ssiId} is ${ssi.state}${ssi.instanceId === prev.instanceId ? ` on ${prev.instanceId}` : ""}`,
+        { stateful: ssi, previous: prev },
+      );
+    }
+    hooks.progress(`${req.ssiId} ${ssi.state}`);
+    await run.poller.nap();
   }
-}
-
-export interface PollRequest {
-  groupId: string;
-  ssiId: string;
-  pollIntervalMs: number;
-  waitTimeoutMs: number;
-}
-
-/**
- * Polling shared by recycle and the other actions: one list call, and a deadline-bound sleep.
- * The client paces the list route by its rate-limit headers and waits out a 429's Reset itself,
- * up to the same overall deadline, so a rate limit slows a recycle down but never fails one that
- * is progressing — and never sends a burst into a blocked route.
- */
-export function createPoller(api: SpotinstApi, req: PollRequest, hooks: RecycleHooks, deadline: number) {
-  const call = {
-    deadlineAt: deadline,
-    deadlineName: `wait_timeout (${Math.round(req.waitTimeoutMs / 1000)} s)`,
-    onRateLimitWait: (w: Parameters<typeof describeRateLimitWait>[0]) =>
-      hooks.progress(describeRateLimitWait(w)),
-  };
-  return {
-    /** Options for this action's other calls (the PUT): the same deadline and reporting. */
-    call,
-    async poll(): Promise<{ ssi?: StatefulInstance; all: StatefulInstance[] }> {
-      const all = await api.listStatefulInstances(req.groupId, call);
-      return { ssi: all.find((s) => s.id === req.ssiId), all };
-    },
-    // Never sleep past the deadline: the last poll happens at the deadline, not an interval later.
-    nap: () => hooks.sleep(Math.min(req.pollIntervalMs, Math.max(0, deadline - hooks.now())), hooks.signal),
-  };
-}
-
-export function markOf(s: StatefulInstance): InstanceMark {
-  return {
-    instanceId: s.instanceId ?? null,
-    launchedAt: s.launchedAt ?? null,
-    privateIp: s.privateIp ?? null,
-  };
 }
