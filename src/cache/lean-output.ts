@@ -95,8 +95,15 @@ export function writeLeanOutput(
   body: string,
   now = Date.now(),
 ): boolean {
-  if (!(inputs.freshUntil > now) || !checkCacheDir(at.dir, at.uid).ok) return false;
+  if (!checkCacheDir(at.dir, at.uid).ok) return false;
   const previous = readPointer(at);
+  if (!(inputs.freshUntil > now)) {
+    // Already stale (a fetch that outlasted a short ttl): nothing worth storing, and what the
+    // old pointer names is older still — remove both rather than leave them behind.
+    // (The pointer goes even when it did not parse: a damaged one must not be left behind.)
+    removeQuietly(at.dir, previous ? [previous.output, pointerKey(at)] : [pointerKey(at)]);
+    return false;
+  }
   const pointer: Pointer = {
     build: buildStamp(),
     configPath: at.configPath,
@@ -113,6 +120,16 @@ export function writeLeanOutput(
     return true;
   } catch {
     return false; // the normal path already told the user about an unusable directory
+  }
+}
+
+function removeQuietly(dir: string, keys: string[]): void {
+  for (const key of keys) {
+    try {
+      removeEntry(dir, key);
+    } catch {
+      // an unusable directory: the next run's trust check reports it
+    }
   }
 }
 

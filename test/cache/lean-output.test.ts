@@ -1,4 +1,5 @@
 // The cached built output: a hit only when everything it was built from is unchanged.
+import { readFileSync } from "node:fs";
 import {
   chmod,
   mkdtemp,
@@ -122,8 +123,26 @@ describe("lean built output", () => {
     expect(read().ok).toBe(false);
   });
 
-  it("is not written when already stale, nor read from an untrusted directory or through a symlink", async () => {
+  it("is not written when already stale, and the older output it would replace is removed", async () => {
+    expect(read().ok).toBe(true);
+    const before = await readdir(at.dir);
     expect(writeLeanOutput(at, { ...inputs, freshUntil: Date.now() - 1 }, OUTPUT)).toBe(false);
+    expect(read().ok).toBe(false);
+    // Only the raw entry is left: no pointer, no output (nothing half-valid behind).
+    expect(before.length - (await readdir(at.dir)).length).toBe(2);
+  });
+
+  it("removes a damaged pointer too when the new output is already stale", async () => {
+    const pointer = (await readdir(at.dir)).find((f) =>
+      readFileSync(join(at.dir, f), "utf8").includes('"key":"rollcall:lean:pointer:'),
+    )!;
+    await truncate(join(at.dir, pointer), 40);
+    expect(writeLeanOutput(at, { ...inputs, freshUntil: Date.now() - 1 }, OUTPUT)).toBe(false);
+    expect(await readdir(at.dir)).not.toContain(pointer);
+  });
+
+  it("is not read from an untrusted directory or through a symlink", async () => {
+    expect(read().ok).toBe(true);
     await chmod(at.dir, 0o770);
     expect(read()).toEqual({ ok: false, reason: expect.stringMatching(/writable by group or others/) });
     await chmod(at.dir, 0o700);

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 // Faults, hangs, concurrent runs, a damaged cache and secrets — through the built CLI against the
 // simulator, as a user (or Ansible) would run it.
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
