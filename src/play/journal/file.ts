@@ -61,7 +61,21 @@ export async function listJournals(dir: string, key?: string): Promise<JournalFi
     const parsed = parseJournalText((await readPrivateFile(file))?.toString("utf8") ?? "");
     const records = parsed.records;
     const head = records[0];
-    if (head?.t !== "run" || head.v !== JOURNAL_VERSION) continue;
+    if (head?.t === "run" && head.v !== JOURNAL_VERSION) continue; // another rollcall's format
+    if (head?.t !== "run") {
+      // This run's journal with a damaged header: --resume must name the damage, not say there
+      // is nothing to resume (the rest of the file may describe actions still in flight).
+      if (key !== undefined) {
+        out.push({
+          file,
+          records: [],
+          runStartedAt: startedAtOfName(name),
+          complete: false,
+          problem: parsed.problem ?? "line 1: the run's header record is missing",
+        });
+      }
+      continue;
+    }
     const last = [...records].reverse().find((r) => r.t === "end" || r.t === "attempt");
     out.push({
       file,
@@ -73,6 +87,12 @@ export async function listJournals(dir: string, key?: string): Promise<JournalFi
     });
   }
   return out.sort((a, b) => a.runStartedAt.localeCompare(b.runStartedAt));
+}
+
+/** The start time a journal's name carries (`<key>.<ISO stamp without -:.>-<pid>.jsonl`). */
+function startedAtOfName(name: string): string {
+  const m = /\.(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-\d+\.jsonl$/.exec(name);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : "";
 }
 
 async function endsWithNewline(fh: FileHandle): Promise<boolean> {

@@ -67,6 +67,27 @@ describe("journal records", () => {
     expect(r.stderr).toContain("check the cloud, then remove that file to start the run afresh");
   });
 
+  it.each([
+    [
+      '{"t":"run","v":1,"runStartedAt":5,"playbook":"play.yml","pid":1}',
+      /line 1: "run" record: runStartedAt: /,
+    ],
+    [
+      '{"t":"run","v":1,"runStartedAt":"2026-01-01T00:00:00Z","playbook":{},"pid":1}',
+      /line 1: "run" record: /,
+    ],
+    ["", /line 1: the run's header record is missing/],
+  ])("a damaged header (%s) is one clear error too, not 'nothing to resume'", async (header, message) => {
+    const file = await journalFile();
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    await writeFile(file, `${[header, ...lines.slice(1)].filter(Boolean).join("\n")}\n`);
+    const r = await run(["--resume"]);
+    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.badInput);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^rollcall: --resume: journal \S+\.jsonl: /);
+    expect(r.stderr).toMatch(message);
+  });
+
   it("a cut-off last record stops --resume once with 'check the cloud', then resumes", async () => {
     const file = await journalFile();
     await appendFile(
