@@ -63,17 +63,15 @@ export async function listJournals(dir: string, key?: string): Promise<JournalFi
     const head = records[0];
     if (head?.t === "run" && head.v !== JOURNAL_VERSION) continue; // another rollcall's format
     if (head?.t !== "run") {
-      // This run's journal with a damaged header: --resume must name the damage, not say there
-      // is nothing to resume (the rest of the file may describe actions still in flight).
-      if (key !== undefined) {
-        out.push({
-          file,
-          records: [],
-          runStartedAt: startedAtOfName(name),
-          complete: false,
-          problem: parsed.problem ?? "line 1: the run's header record is missing",
-        });
-      }
+      // A damaged header: --resume must name the damage, not say there is nothing to resume
+      // (the rest may describe actions still in flight); --journals lists it, pruning ages it.
+      out.push({
+        file,
+        records: [],
+        runStartedAt: startedAtOfName(name),
+        complete: false,
+        problem: parsed.problem ?? "line 1: the run's header record is missing",
+      });
       continue;
     }
     const last = [...records].reverse().find((r) => r.t === "end" || r.t === "attempt");

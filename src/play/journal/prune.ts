@@ -36,7 +36,9 @@ export type JournalState =
   /** No end record and its process is alive. */
   | "running"
   /** No end record and its process is gone (kill -9, a crash, a second Ctrl-C): resumable. */
-  | "abandoned";
+  | "abandoned"
+  /** Its header is damaged or edited: `--resume` names the damage; pruned like an unfinished one. */
+  | "damaged";
 
 export interface JournalSummary {
   file: string;
@@ -101,7 +103,19 @@ export async function pruneJournals(o: PruneOptions): Promise<string[]> {
 }
 
 function summarize(j: JournalFileInfo, isAlive: (pid: number) => boolean): JournalSummary {
-  const head = j.records[0] as Extract<JournalRecord, { t: "run" }>;
+  const head = j.records[0];
+  if (head?.t !== "run") {
+    const started = Date.parse(j.runStartedAt);
+    return {
+      file: j.file,
+      state: "damaged",
+      playbook: "?",
+      runStartedAt: j.runStartedAt,
+      // No readable time: the oldest possible, so the damaged file is the first to go.
+      lastActivity: Number.isFinite(started) ? started : 0,
+      inFlight: 0,
+    };
+  }
   const last = [...j.records].reverse().find((r) => r.t === "end" || r.t === "attempt");
   const open = new Set<string>();
   let lastActivity = Date.parse(head.runStartedAt);

@@ -86,6 +86,24 @@ describe("journal records", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^rollcall: --resume: journal \S+\.jsonl: /);
     expect(r.stderr).toMatch(message);
+    // `--journals` shows it too, as damaged (it used to be invisible, and never pruned).
+    const listed = await runCli(
+      ["play", "--journals"],
+      { HOME: dir, XDG_STATE_HOME: join(dir, "state") },
+      dir,
+    );
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split("\n")[1]).toMatch(/^damaged +\S+ +0 +\?/);
+  });
+
+  it("a damaged journal is pruned by its age like an unfinished one (the age its name carries)", async () => {
+    const file = await journalFile();
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    const old = file.replace(/\.\d{8}T\d{9}Z-(\d+)\.jsonl$/, ".20200101T000000000Z-$1.jsonl");
+    await writeFile(old, `${["not json", ...lines.slice(1)].join("\n")}\n`, { mode: 0o600 });
+    await rm(file);
+    expect((await run()).code).toBe(0);
+    expect(await readdir(join(dir, "state", "rollcall", "journals"))).not.toContain(old.split("/").at(-1));
   });
 
   it("a cut-off last record stops --resume once with 'check the cloud', then resumes", async () => {
