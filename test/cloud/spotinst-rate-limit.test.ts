@@ -7,6 +7,7 @@ import {
   type RateLimitWait,
 } from "../../src/cloud/spotinst/api.js";
 import {
+  createPacer,
   fallbackBackoff,
   formatSeconds,
   padReset,
@@ -94,6 +95,29 @@ describe("spotinst client: pacing by X-RateLimit-*", () => {
 });
 
 describe("pacer arithmetic", () => {
+  it("a block that passed while a request waited for an answer still lets one go at once", async () => {
+    const pacer = createPacer();
+    const route = "GET /aws/ec2/group/{groupId}/statefulInstance";
+    const o = { deadlineAt: Date.now() + 120_000 };
+    const ok = (remaining: number) => ({
+      answered: true,
+      headers: { limit: 60, remaining },
+      throttled: false,
+    });
+    pacer.settle(await pacer.acquire(route, o), ok(50)); // learn the budget
+    const a = await pacer.acquire(route, o);
+    const b = await pacer.acquire(route, o);
+    // a: 429 with a tiny Reset; b still out.
+    pacer.settle(a, { answered: true, headers: { limit: 60, remaining: 0, resetMs: 1 }, throttled: true });
+    await new Promise((r) => setTimeout(r, 30)); // the block passes while b is still out
+    const started = performance.now();
+    const d = pacer.acquire(route, o); // not blocked, no budget, b in flight: waits for b's answer
+    pacer.settle(b, ok(40));
+    // It used to find no budget, nothing in flight and no block, and back off 5 s (up to 60 s).
+    pacer.settle(await d, ok(39));
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it("reads the three headers, whole or fractional seconds", () => {
     const h = (m: Record<string, string>) => readRateLimitHeaders((n) => m[n]);
     expect(h({ "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "37" })).toEqual(

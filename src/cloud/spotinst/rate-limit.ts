@@ -128,13 +128,16 @@ export function createPacer(now: () => number = Date.now): Pacer {
           if (b.blockedUntil > o.deadlineAt) throw new RateLimitDeadlineError(route, waitMs);
           announce(b, route, waitMs, o.listeners ?? []);
           await pause(waitMs, o.signal);
-          // The reset has passed: one more request is allowed (once per block, however many
-          // waiters wake), and its answer tells the rest.
-          if (now() >= b.blockedUntil && b.granted !== b.episode) {
-            b.granted = b.episode;
-            if (b.avail <= 0) b.avail = 1;
-          }
           continue;
+        }
+        // A block that has passed allows one more request (once per block, however many waiters
+        // there are), and its answer tells the rest. Checked here, not only after a pause: the
+        // block may have passed while this request waited for an in-flight answer, and without
+        // its grant that answer leaves no budget, nothing in flight and no Reset — the fallback
+        // back-off below, 5 s to 60 s, for a route that was free again.
+        if (b.episode > 0 && b.granted !== b.episode) {
+          b.granted = b.episode;
+          if (b.avail <= 0) b.avail = 1;
         }
         const free = b.known ? b.avail : b.inFlight === 0 ? 1 : 0;
         if (free > 0) break;
