@@ -98,10 +98,13 @@ export function writeLeanOutput(
   if (!checkCacheDir(at.dir, at.uid).ok) return false;
   const previous = readPointer(at);
   if (!(inputs.freshUntil > now)) {
-    // Already stale (a fetch that outlasted a short ttl): nothing worth storing, and what the
-    // old pointer names is older still — remove both rather than leave them behind.
-    // (The pointer goes even when it did not parse: a damaged one must not be left behind.)
-    removeQuietly(at.dir, previous ? [previous.output, pointerKey(at)] : [pointerKey(at)]);
+    // Already stale (a fetch that outlasted a short ttl): nothing worth storing. A damaged or
+    // dead pointer, or one naming a damaged or expired output, is removed rather than left behind;
+    // a live one is another process's fresher build and stays.
+    const output = previous && readEntry(entryPath(at.dir, previous.output), previous.output, at.uid);
+    if (!output || !isLive(output, now)) {
+      removeQuietly(at.dir, previous ? [previous.output, pointerKey(at)] : [pointerKey(at)]);
+    }
     return false;
   }
   const pointer: Pointer = {

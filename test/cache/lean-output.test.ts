@@ -123,12 +123,18 @@ describe("lean built output", () => {
     expect(read().ok).toBe(false);
   });
 
-  it("is not written when already stale, and the older output it would replace is removed", async () => {
-    expect(read().ok).toBe(true);
+  it("is not written when already stale; a live build stays, a damaged one goes", async () => {
     const before = await readdir(at.dir);
     expect(writeLeanOutput(at, { ...inputs, freshUntil: Date.now() - 1 }, OUTPUT)).toBe(false);
-    expect(read().ok).toBe(false);
-    // Only the raw entry is left: no pointer, no output (nothing half-valid behind).
+    // Another process's live build (here: the one from beforeEach) is left alone.
+    expect(read().ok).toBe(true);
+    expect(await readdir(at.dir)).toEqual(before);
+    // Its output damaged: the stale writer removes the pointer and the output.
+    const output = before.find((f) =>
+      readFileSync(join(at.dir, f), "utf8").startsWith('{"rollcall_cache":1,"key":"rollcall:lean:output:'),
+    )!;
+    await truncate(join(at.dir, output), 60);
+    expect(writeLeanOutput(at, { ...inputs, freshUntil: Date.now() - 1 }, OUTPUT)).toBe(false);
     expect(before.length - (await readdir(at.dir)).length).toBe(2);
   });
 
