@@ -3,15 +3,15 @@
 // exactly, the whole-replacement deadline, and the scale-in protected / Standby policy. Real AWS
 // SDK clients against the simulator, real sockets for the probes.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AwsApi, createAwsApi } from "../../../src/cloud/aws/api.js";
+import type { AwsApi } from "../../../src/cloud/aws/api.js";
 import { enterStandby } from "../../../src/sim/aws/index.js";
 import type { Simulator } from "../../../src/sim/index.js";
 import {
   count,
+  createSimAwsApi,
   kafka,
   members,
   playbook,
-  REGION,
   runPlay,
   startAsgSim,
   taskResults,
@@ -23,12 +23,7 @@ let sim: Simulator;
 let api: AwsApi;
 beforeEach(async () => {
   sim = await startAsgSim();
-  api = await createAwsApi({
-    region: REGION,
-    endpoints: { default: sim.aws.url },
-    credentials: { accessKeyId: sim.env.AWS_ACCESS_KEY_ID!, secretAccessKey: sim.env.AWS_SECRET_ACCESS_KEY! },
-    maxAttempts: 2,
-  });
+  api = await createSimAwsApi(sim);
 });
 afterEach(async () => {
   api.destroy();

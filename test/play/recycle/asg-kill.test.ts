@@ -7,10 +7,20 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AwsApi, createAwsApi } from "../../../src/cloud/aws/api.js";
+import type { AwsApi } from "../../../src/cloud/aws/api.js";
 import type { Simulator } from "../../../src/sim/index.js";
 import { CLI, runCli } from "../../helpers/cli.js";
-import { count, kafka, members, playbook, REGION, startAsgSim, terminated, until } from "./asg-support.js";
+import {
+  count,
+  createSimAwsApi,
+  kafka,
+  members,
+  playbook,
+  REGION,
+  startAsgSim,
+  terminated,
+  until,
+} from "./asg-support.js";
 
 let sim: Simulator;
 let api: AwsApi;
@@ -18,12 +28,7 @@ let dir: string;
 let env: Record<string, string>;
 beforeEach(async () => {
   sim = await startAsgSim();
-  api = await createAwsApi({
-    region: REGION,
-    endpoints: { default: sim.aws.url },
-    credentials: { accessKeyId: sim.env.AWS_ACCESS_KEY_ID!, secretAccessKey: sim.env.AWS_SECRET_ACCESS_KEY! },
-    maxAttempts: 2,
-  });
+  api = await createSimAwsApi(sim);
   dir = await mkdtemp(join(tmpdir(), "rollcall-asg-kill-"));
   env = { ...sim.env, HOME: dir, XDG_STATE_HOME: join(dir, "state"), XDG_CACHE_HOME: join(dir, "cache") };
   await writeFile(

@@ -3,7 +3,7 @@
 // purpose: the simulators of one process get distinct 127.N/16 address ranges, while simulators
 // of parallel test processes may pick the same one.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AwsApi, createAwsApi } from "../../../src/cloud/aws/api.js";
+import type { AwsApi } from "../../../src/cloud/aws/api.js";
 import { InterruptedError } from "../../../src/errors.js";
 import { ORIGINAL_DESIRED_TAG } from "../../../src/play/recycle/asg-group.js";
 import {
@@ -18,6 +18,7 @@ import type { Simulator } from "../../../src/sim/index.js";
 import {
   ASG,
   count,
+  createSimAwsApi,
   inServiceRange,
   kafka,
   members,
@@ -35,15 +36,7 @@ let sim: Simulator;
 let api: AwsApi;
 beforeEach(async () => {
   sim = await startAsgSim();
-  api = await createAwsApi({
-    region: REGION,
-    endpoints: { default: sim.aws.url },
-    credentials: {
-      accessKeyId: sim.env.AWS_ACCESS_KEY_ID!,
-      secretAccessKey: sim.env.AWS_SECRET_ACCESS_KEY!,
-    },
-    maxAttempts: 2,
-  });
+  api = await createSimAwsApi(sim);
 });
 afterEach(async () => {
   api.destroy();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlaySeams } from "../../../src/cli/context.js";
 import { runCli } from "../../../src/cli/main.js";
+import { type AwsApi, createAwsApi } from "../../../src/cloud/aws/api.js";
 import type { PlayEvent } from "../../../src/play/events.js";
 import { findAsg, isOutdated, type SimAsg } from "../../../src/sim/aws/index.js";
 import { type Simulator, startSimulator } from "../../../src/sim/index.js";
@@ -14,6 +15,16 @@ export const REGION = "us-east-1";
 export const ASG = "kafka-asg-prod";
 /** 1 real ms = 1 simulated s: a 30 s boot takes 30 ms, sockets are real. */
 export const TIME_SCALE = 1000;
+
+/** The real AWS client, pointed at the simulator, as an operator would check the group. */
+export function createSimAwsApi(sim: Simulator): Promise<AwsApi> {
+  return createAwsApi({
+    region: REGION,
+    endpoints: { default: sim.aws.url },
+    credentials: { accessKeyId: sim.env.AWS_ACCESS_KEY_ID!, secretAccessKey: sim.env.AWS_SECRET_ACCESS_KEY! },
+    maxAttempts: 2,
+  });
+}
 
 export async function startAsgSim(): Promise<Simulator> {
   // Each simulator takes a 127.N/16; one started by another process (a parallel test file, a

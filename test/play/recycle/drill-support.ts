@@ -3,21 +3,13 @@
 // failing drill reproducible; DRILLS=N changes how many (default 100: half ASG, half Spotinst).
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { createRandom } from "../../../src/sim/core/faults.js";
 
 export const TOTAL = Number(process.env.DRILLS ?? 100);
 export const SEED = Number(process.env.DRILL_SEED ?? Date.now() % 1_000_000);
 
-/** mulberry32: small, seedable. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), so a drill seed replays the same kill points. */
+export const rng = createRandom;
 
 export interface Tally {
   drills: number;
